@@ -1,0 +1,101 @@
+//! The `alikassa-checkout` command line: clap definitions and dispatch.
+//!
+//! Each subcommand lives in its own module and writes to the streams it is given, so tests can
+//! drive [`run_with`] in-process; the binary calls [`run`]. Exit codes: 0 success, 1 a problem
+//! (explained on stderr), 2 a usage error (clap's).
+
+mod keys;
+mod sign;
+
+use std::ffi::OsString;
+use std::io::{self, Read, Write};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+pub use keys::{CheckArgs, GenerateArgs, KeysCommand};
+pub use sign::SignArgs;
+
+/// Self-hosted checkout for the AliKassa payment gateway.
+#[derive(Debug, Parser)]
+#[command(name = "alikassa-checkout", version, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands. `serve`, `sandbox`, `payout`, `balance` join here in later issues.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create or check a key set in the vendor's layout (private.pem, password.txt, public.pem).
+    #[command(subcommand)]
+    Keys(KeysCommand),
+    /// Sign a request body read from stdin (exact bytes); prints the `Sign` header value.
+    Sign(SignArgs),
+}
+
+/// The standard streams, replaceable in tests.
+pub struct Streams<'a> {
+    pub stdin: &'a mut dyn Read,
+    pub stdout: &'a mut dyn Write,
+    pub stderr: &'a mut dyn Write,
+}
+
+impl std::fmt::Debug for Streams<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Streams").finish_non_exhaustive()
+    }
+}
+
+/// Parse the process arguments, run, and map the outcome to an exit code.
+pub fn run() -> ExitCode {
+    let (stdin, stdout, stderr) = (io::stdin(), io::stdout(), io::stderr());
+    let code = run_with(
+        std::env::args_os(),
+        Streams {
+            stdin: &mut stdin.lock(),
+            stdout: &mut stdout.lock(),
+            stderr: &mut stderr.lock(),
+        },
+    );
+    ExitCode::from(code)
+}
+
+/// Run with the given arguments (program name first) and streams; returns the exit code.
+pub fn run_with<I, T>(args: I, streams: Streams<'_>) -> u8
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            // --help / --version go to stdout with 0, usage errors to stderr with 2.
+            let out = if e.use_stderr() {
+                &mut *streams.stderr
+            } else {
+                &mut *streams.stdout
+            };
+            let _ = write!(out, "{}", e.render());
+            return u8::try_from(e.exit_code()).unwrap_or(2);
+        }
+    };
+    match execute(cli.command, streams.stdin, streams.stdout) {
+        Ok(()) => 0,
+        Err(error) => {
+            let _ = writeln!(streams.stderr, "error: {error:#}");
+            1
+        }
+    }
+}
+
+fn execute(command: Command, stdin: &mut dyn Read, stdout: &mut dyn Write) -> anyhow::Result<()> {
+    match command {
+        Command::Keys(KeysCommand::Generate(args)) => keys::generate(&args, stdout),
+        Command::Keys(KeysCommand::Check(args)) => keys::check(&args, stdout),
+        Command::Sign(args) => sign::sign(&args, stdin, stdout),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,371 @@
+//! The exact texts the gateway signs for notifications (alikassa-api.md §4.3) and success /
+//! fail redirects (§4.5), rebuilt from the raw received fields with PHP's `json_encode`.
+//!
+//! Input is the received fields as raw strings (query, form or JSON values as text), looked
+//! up by name through [`Fields`], so any map type works.
+
+use std::collections::{BTreeMap, HashMap};
+
+use super::php_json::{self, Flags, PhpValue, php_int};
+
+/// Field order of the documented notification text (variant (a)).
+pub const NOTIFICATION_FIELDS: [&str; 11] = [
+    "type",
+    "id",
+    "order_id",
+    "payment_status",
+    "amount",
+    "payment_amount",
+    "commission_amount",
+    "is_partial_payment",
+    "account",
+    "service",
+    "desc",
+];
+
+/// Received fields by name, as raw strings.
+pub trait Fields {
+    /// The raw value of `name`, if it was received.
+    fn field(&self, name: &str) -> Option<&str>;
+}
+
+impl Fields for BTreeMap<String, String> {
+    fn field(&self, name: &str) -> Option<&str> {
+        self.get(name).map(String::as_str)
+    }
+}
+
+impl<S: std::hash::BuildHasher> Fields for HashMap<String, String, S> {
+    fn field(&self, name: &str) -> Option<&str> {
+        self.get(name).map(String::as_str)
+    }
+}
+
+/// Pairs in received order; for a repeated name the last one wins, as in PHP's `$_GET`.
+impl<K: AsRef<str>, V: AsRef<str>> Fields for [(K, V)] {
+    fn field(&self, name: &str) -> Option<&str> {
+        self.iter()
+            .rev()
+            .find(|(k, _)| k.as_ref() == name)
+            .map(|(_, v)| v.as_ref())
+    }
+}
+
+impl<K: AsRef<str>, V: AsRef<str>> Fields for Vec<(K, V)> {
+    fn field(&self, name: &str) -> Option<&str> {
+        self.as_slice().field(name)
+    }
+}
+
+/// Which reconstruction of the notification text (§4.3 "robust verifier").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum NotificationVariant {
+    /// (a) The documented PHP sample: the 11 fields of [`NOTIFICATION_FIELDS`], `id` cast
+    /// to int (missing ⇒ 0), every other value the raw string or `null`.
+    Documented,
+    /// (b) As (a) without `commission_amount` (an older field list).
+    WithoutCommission,
+    /// (c) As one integrator builds it: `id` int or `null` when missing,
+    /// `is_partial_payment` a JSON bool when it reads `true`/`1`/`false`/`0`, and a trailing
+    /// `card_brand` (its value or `null`).
+    TypedPartial,
+    /// (c) without the `card_brand` key.
+    TypedPartialNoBrand,
+}
+
+impl NotificationVariant {
+    /// All field-map variants, the documented one first.
+    pub const ALL: [NotificationVariant; 4] = [
+        NotificationVariant::Documented,
+        NotificationVariant::WithoutCommission,
+        NotificationVariant::TypedPartial,
+        NotificationVariant::TypedPartialNoBrand,
+    ];
+
+    /// Short name for logs.
+    pub fn label(self) -> &'static str {
+        match self {
+            NotificationVariant::Documented => "a:documented",
+            NotificationVariant::WithoutCommission => "b:without_commission",
+            NotificationVariant::TypedPartial => "c:typed_partial",
+            NotificationVariant::TypedPartialNoBrand => "c:typed_partial_no_brand",
+        }
+    }
+}
+
+/// The PHP array the gateway encodes for a notification, per `variant`.
+pub fn notification_value<F: Fields + ?Sized>(
+    fields: &F,
+    variant: NotificationVariant,
+) -> PhpValue {
+    let typed = matches!(
+        variant,
+        NotificationVariant::TypedPartial | NotificationVariant::TypedPartialNoBrand
+    );
+    let mut entries = Vec::with_capacity(NOTIFICATION_FIELDS.len() + 1);
+    for name in NOTIFICATION_FIELDS {
+        let raw = fields.field(name);
+        let value = match name {
+            "commission_amount" if variant == NotificationVariant::WithoutCommission => continue,
+            "id" => match (raw, typed) {
+                (None, true) => PhpValue::Null,
+                (raw, _) => PhpValue::Int(php_int(raw.unwrap_or_default())),
+            },
+            "is_partial_payment" if typed => match raw {
+                None => PhpValue::Null,
+                Some(text) => match text.trim().to_ascii_lowercase().as_str() {
+                    "true" | "1" => PhpValue::Bool(true),
+                    "false" | "0" => PhpValue::Bool(false),
+                    _ => PhpValue::str(text),
+                },
+            },
+            _ => PhpValue::opt_str(raw),
+        };
+        entries.push((name.to_owned(), value));
+    }
+    if variant == NotificationVariant::TypedPartial {
+        entries.push((
+            "card_brand".to_owned(),
+            PhpValue::opt_str(fields.field("card_brand")),
+        ));
+    }
+    PhpValue::Map(entries)
+}
+
+/// `json_encode` of [`notification_value`] with PHP's default flags.
+pub fn notification_text<F: Fields + ?Sized>(fields: &F, variant: NotificationVariant) -> String {
+    php_json::encode(&notification_value(fields, variant))
+}
+
+/// Variant (d): a JSON notification body re-encoded by PHP after `unset($data['sign'])`
+/// (`json_decode($body, true)`, key order kept, values keep their JSON types).
+pub fn json_body_text(body: &[u8], flags: Flags) -> Result<String, serde_json::Error> {
+    let mut value = PhpValue::from_json(body)?;
+    value.remove_key("sign");
+    Ok(php_json::encode_with(&value, flags))
+}
+
+/// The text signed for a success/fail redirect: `json_encode(["order_id"=>…, "uuid"=>…])`
+/// with the raw received strings (missing ⇒ `null`).
+pub fn redirect_text<F: Fields + ?Sized>(fields: &F) -> String {
+    php_json::encode(&PhpValue::Map(vec![
+        (
+            "order_id".to_owned(),
+            PhpValue::opt_str(fields.field("order_id")),
+        ),
+        ("uuid".to_owned(), PhpValue::opt_str(fields.field("uuid"))),
+    ]))
+}
+
+/// One text a notification signature may have been made over.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Candidate {
+    /// Which reconstruction, e.g. `a:documented`, `d:json_body/unescaped_slashes`.
+    pub label: String,
+    /// The bytes to verify.
+    pub text: String,
+}
+
+/// Every reconstruction worth trying for a notification, most likely first: the variants of
+/// [`NotificationVariant::ALL`], then (d) when the body was JSON; each also with
+/// `JSON_UNESCAPED_SLASHES` when that changes the text (one integrator encodes that way).
+/// Duplicates are dropped.
+pub fn notification_candidates<F: Fields + ?Sized>(
+    fields: &F,
+    json_body: Option<&[u8]>,
+) -> Vec<Candidate> {
+    let unescaped = Flags {
+        unescaped_slashes: true,
+    };
+    let mut values: Vec<(String, PhpValue)> = NotificationVariant::ALL
+        .iter()
+        .filter(|v| {
+            // Without a card_brand field the keyless twin is the interesting one to add.
+            **v != NotificationVariant::TypedPartialNoBrand || fields.field("card_brand").is_none()
+        })
+        .map(|&v| (v.label().to_owned(), notification_value(fields, v)))
+        .collect();
+    if let Some(Ok(mut body)) = json_body.map(PhpValue::from_json) {
+        body.remove_key("sign");
+        values.push(("d:json_body".to_owned(), body));
+    }
+    let mut out: Vec<Candidate> = Vec::new();
+    for (label, value) in &values {
+        for (suffix, flags) in [("", Flags::default()), ("/unescaped_slashes", unescaped)] {
+            let text = php_json::encode_with(value, flags);
+            if out.iter().all(|c| c.text != text) {
+                out.push(Candidate {
+                    label: format!("{label}{suffix}"),
+                    text,
+                });
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Vec<(&'static str, &'static str)> {
+        vec![
+            ("type", "payment"),
+            ("id", "100000123"),
+            ("order_id", "order/42"),
+            ("payment_status", "paid"),
+            ("amount", "1500.00"),
+            ("payment_amount", "1500.00"),
+            ("commission_amount", "45.00"),
+            ("is_partial_payment", "0"),
+            ("account", "0d6c5a7e-1b2c-4d3e-8f9a-0b1c2d3e4f50"),
+            ("service", "payment_card_sbp_rub_card"),
+            ("desc", "Оплата/заказ"),
+            ("sign", "ignored"),
+        ]
+    }
+
+    const SAMPLE_TAIL: &str = r#""account":"0d6c5a7e-1b2c-4d3e-8f9a-0b1c2d3e4f50","service":"payment_card_sbp_rub_card","desc":"\u041e\u043f\u043b\u0430\u0442\u0430\/\u0437\u0430\u043a\u0430\u0437""#;
+
+    #[test]
+    fn documented_variant_a() {
+        assert_eq!(
+            notification_text(&sample(), NotificationVariant::Documented),
+            format!(
+                r#"{{"type":"payment","id":100000123,"order_id":"order\/42","payment_status":"paid","amount":"1500.00","payment_amount":"1500.00","commission_amount":"45.00","is_partial_payment":"0",{SAMPLE_TAIL}}}"#
+            )
+        );
+    }
+
+    #[test]
+    fn variant_b_drops_commission() {
+        let text = notification_text(&sample(), NotificationVariant::WithoutCommission);
+        assert!(!text.contains("commission_amount"));
+        assert!(text.contains(r#""payment_amount":"1500.00","is_partial_payment":"0","#));
+    }
+
+    #[test]
+    fn variant_c_types_partial_flag_and_appends_card_brand() {
+        let text = notification_text(&sample(), NotificationVariant::TypedPartial);
+        assert!(text.contains(r#""is_partial_payment":false,"#), "{text}");
+        assert!(text.ends_with(r#""card_brand":null}"#), "{text}");
+        let no_brand = notification_text(&sample(), NotificationVariant::TypedPartialNoBrand);
+        assert!(
+            no_brand.ends_with(r#"\u0437\u0430\u043a\u0430\u0437"}"#),
+            "{no_brand}"
+        );
+        let mut with_brand = sample();
+        with_brand.push(("card_brand", "MIR"));
+        with_brand.push(("is_partial_payment", "TRUE"));
+        let text = notification_text(&with_brand, NotificationVariant::TypedPartial);
+        assert!(text.ends_with(r#""card_brand":"MIR"}"#), "{text}");
+        assert!(text.contains(r#""is_partial_payment":true,"#), "{text}");
+    }
+
+    #[test]
+    fn missing_fields_are_null_and_missing_id_is_zero_in_a_but_null_in_c() {
+        let fields: BTreeMap<String, String> = BTreeMap::new();
+        assert_eq!(
+            notification_text(&fields, NotificationVariant::Documented),
+            r#"{"type":null,"id":0,"order_id":null,"payment_status":null,"amount":null,"payment_amount":null,"commission_amount":null,"is_partial_payment":null,"account":null,"service":null,"desc":null}"#
+        );
+        assert!(
+            notification_text(&fields, NotificationVariant::TypedPartial)
+                .starts_with(r#"{"type":null,"id":null,"#)
+        );
+    }
+
+    #[test]
+    fn id_uses_php_int_cast() {
+        for (raw, expected) in [("", "0"), ("  42abc", "42"), ("abc", "0"), ("-7", "-7")] {
+            let fields = vec![("id", raw)];
+            let text = notification_text(&fields, NotificationVariant::Documented);
+            assert!(
+                text.starts_with(&format!(r#"{{"type":null,"id":{expected},"#)),
+                "{raw:?} -> {text}"
+            );
+        }
+    }
+
+    #[test]
+    fn redirect() {
+        let mut fields = HashMap::new();
+        fields.insert("order_id".to_owned(), "A/1".to_owned());
+        fields.insert("uuid".to_owned(), "1f0e-…".to_owned());
+        fields.insert("sign".to_owned(), "x".to_owned());
+        assert_eq!(
+            redirect_text(&fields),
+            r#"{"order_id":"A\/1","uuid":"1f0e-\u2026"}"#
+        );
+        assert_eq!(
+            redirect_text(&Vec::<(String, String)>::new()),
+            r#"{"order_id":null,"uuid":null}"#
+        );
+    }
+
+    #[test]
+    fn json_body_minus_sign_keeps_order_and_types() {
+        let body =
+            br#"{"id":5,"sign":"abc","is_partial_payment":false,"desc":"a/b","amount":"1.00"}"#;
+        assert_eq!(
+            json_body_text(body, Flags::default()).unwrap(),
+            r#"{"id":5,"is_partial_payment":false,"desc":"a\/b","amount":"1.00"}"#
+        );
+        assert_eq!(
+            json_body_text(
+                body,
+                Flags {
+                    unescaped_slashes: true
+                }
+            )
+            .unwrap(),
+            r#"{"id":5,"is_partial_payment":false,"desc":"a/b","amount":"1.00"}"#
+        );
+        assert!(json_body_text(b"not json", Flags::default()).is_err());
+    }
+
+    #[test]
+    fn last_repeated_pair_wins() {
+        let fields = vec![("order_id", "first"), ("order_id", "second")];
+        assert_eq!(
+            redirect_text(&fields),
+            r#"{"order_id":"second","uuid":null}"#
+        );
+    }
+
+    #[test]
+    fn candidates_cover_variants_and_slash_twins_without_duplicates() {
+        let body = br#"{"type":"payment","id":1,"sign":"s","desc":"x/y"}"#;
+        let candidates = notification_candidates(&sample(), Some(body));
+        let labels: Vec<&str> = candidates.iter().map(|c| c.label.as_str()).collect();
+        assert_eq!(
+            labels,
+            [
+                "a:documented",
+                "a:documented/unescaped_slashes",
+                "b:without_commission",
+                "b:without_commission/unescaped_slashes",
+                "c:typed_partial",
+                "c:typed_partial/unescaped_slashes",
+                "c:typed_partial_no_brand",
+                "c:typed_partial_no_brand/unescaped_slashes",
+                "d:json_body",
+                "d:json_body/unescaped_slashes",
+            ]
+        );
+        assert_eq!(
+            candidates[0].text,
+            notification_text(&sample(), NotificationVariant::Documented)
+        );
+        // Without slashes in any value the twins collapse.
+        let plain = vec![("type", "payment"), ("card_brand", "VISA")];
+        let labels: Vec<String> = notification_candidates(&plain, None)
+            .into_iter()
+            .map(|c| c.label)
+            .collect();
+        assert_eq!(
+            labels,
+            ["a:documented", "b:without_commission", "c:typed_partial"]
+        );
+    }
+}

@@ -1,0 +1,237 @@
+//! Statuses: the gateway's [`PaymentStatus`] and our [`SessionStatus`], both closed enums with
+//! explicit transitions. Matches are exhaustive on purpose: a new variant must be placed.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+/// A refused status change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("status cannot change from {from} to {to}")]
+pub struct TransitionError<S> {
+    /// The current status.
+    pub from: S,
+    /// The requested status.
+    pub to: S,
+}
+
+/// An unknown status name.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown status {0:?}")]
+pub struct StatusParseError(String);
+
+/// `payment_status` of a gateway payment or payout (§3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PaymentStatus {
+    /// In progress; every payment starts here.
+    Wait,
+    /// Paid successfully (final).
+    Paid,
+    /// Cancelled, e.g. not paid in time (final).
+    Cancel,
+    /// Failed (final).
+    Fail,
+}
+
+impl PaymentStatus {
+    /// Every status.
+    pub const ALL: [PaymentStatus; 4] = [Self::Wait, Self::Paid, Self::Cancel, Self::Fail];
+
+    /// The wire name (`wait`, `paid`, `cancel`, `fail`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Wait => "wait",
+            Self::Paid => "paid",
+            Self::Cancel => "cancel",
+            Self::Fail => "fail",
+        }
+    }
+
+    /// Whether the status never changes again.
+    pub fn is_final(self) -> bool {
+        match self {
+            Self::Wait => false,
+            Self::Paid | Self::Cancel | Self::Fail => true,
+        }
+    }
+
+    /// `wait → paid | cancel | fail`; the same status again is an allowed no-op; final statuses
+    /// never change.
+    pub fn can_transition_to(self, next: PaymentStatus) -> bool {
+        if self == next {
+            return true;
+        }
+        match self {
+            Self::Wait => match next {
+                Self::Paid | Self::Cancel | Self::Fail => true,
+                Self::Wait => false,
+            },
+            Self::Paid | Self::Cancel | Self::Fail => false,
+        }
+    }
+
+    /// `next` if [`can_transition_to`](Self::can_transition_to) allows it.
+    pub fn transition(self, next: PaymentStatus) -> Result<PaymentStatus, TransitionError<Self>> {
+        if self.can_transition_to(next) {
+            Ok(next)
+        } else {
+            Err(TransitionError {
+                from: self,
+                to: next,
+            })
+        }
+    }
+}
+
+impl fmt::Display for PaymentStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for PaymentStatus {
+    type Err = StatusParseError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|status| status.as_str() == s)
+            .ok_or_else(|| StatusParseError(s.to_owned()))
+    }
+}
+
+/// The status of one of our checkout sessions — the one closed enum the server and the widget
+/// share (the widget's `data-status`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SessionStatus {
+    /// Created; the buyer has not chosen a method yet, no gateway payment exists.
+    Open,
+    /// A gateway payment exists and is waiting for the buyer's money.
+    Pending,
+    /// Paid (final).
+    Paid,
+    /// The gateway reported a failure (final).
+    Failed,
+    /// The gateway cancelled the payment (final).
+    Cancelled,
+    /// The session's lifetime ran out before a payment was made (final).
+    Expired,
+}
+
+impl SessionStatus {
+    /// Every status.
+    pub const ALL: [SessionStatus; 6] = [
+        Self::Open,
+        Self::Pending,
+        Self::Paid,
+        Self::Failed,
+        Self::Cancelled,
+        Self::Expired,
+    ];
+
+    /// The wire name (`open`, `pending`, `paid`, `failed`, `cancelled`, `expired`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Open => "open",
+            Self::Pending => "pending",
+            Self::Paid => "paid",
+            Self::Failed => "failed",
+            Self::Cancelled => "cancelled",
+            Self::Expired => "expired",
+        }
+    }
+
+    /// Whether the status never changes again.
+    pub fn is_final(self) -> bool {
+        match self {
+            Self::Open | Self::Pending => false,
+            Self::Paid | Self::Failed | Self::Cancelled | Self::Expired => true,
+        }
+    }
+
+    /// Allowed changes: `open → pending | cancelled | expired`,
+    /// `pending → paid | failed | cancelled | expired`; the same status again is an allowed
+    /// no-op; final statuses never change; nothing goes back to `open`.
+    pub fn can_transition_to(self, next: SessionStatus) -> bool {
+        if self == next {
+            return true;
+        }
+        match self {
+            Self::Open => match next {
+                Self::Pending | Self::Cancelled | Self::Expired => true,
+                Self::Open | Self::Paid | Self::Failed => false,
+            },
+            Self::Pending => match next {
+                Self::Paid | Self::Failed | Self::Cancelled | Self::Expired => true,
+                Self::Open | Self::Pending => false,
+            },
+            Self::Paid | Self::Failed | Self::Cancelled | Self::Expired => false,
+        }
+    }
+
+    /// `next` if [`can_transition_to`](Self::can_transition_to) allows it.
+    pub fn transition(self, next: SessionStatus) -> Result<SessionStatus, TransitionError<Self>> {
+        if self.can_transition_to(next) {
+            Ok(next)
+        } else {
+            Err(TransitionError {
+                from: self,
+                to: next,
+            })
+        }
+    }
+}
+
+impl From<PaymentStatus> for SessionStatus {
+    /// `wait → pending`, `paid → paid`, `cancel → cancelled`, `fail → failed`.
+    fn from(status: PaymentStatus) -> Self {
+        match status {
+            PaymentStatus::Wait => Self::Pending,
+            PaymentStatus::Paid => Self::Paid,
+            PaymentStatus::Cancel => Self::Cancelled,
+            PaymentStatus::Fail => Self::Failed,
+        }
+    }
+}
+
+impl fmt::Display for SessionStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for SessionStatus {
+    type Err = StatusParseError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|status| status.as_str() == s)
+            .ok_or_else(|| StatusParseError(s.to_owned()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wire_names_match_serde() {
+        for s in PaymentStatus::ALL {
+            assert_eq!(serde_json::to_string(&s).unwrap(), format!("\"{s}\""));
+            assert_eq!(s.as_str().parse::<PaymentStatus>().unwrap(), s);
+        }
+        for s in SessionStatus::ALL {
+            assert_eq!(serde_json::to_string(&s).unwrap(), format!("\"{s}\""));
+            assert_eq!(s.as_str().parse::<SessionStatus>().unwrap(), s);
+        }
+    }
+
+    #[test]
+    fn mapped_payment_status_is_reachable_from_pending() {
+        for p in PaymentStatus::ALL {
+            assert!(SessionStatus::Pending.can_transition_to(p.into()));
+        }
+    }
+}
