@@ -14,7 +14,7 @@ as_root() {
 }
 
 # --- Debian packages -------------------------------------------------------------------------
-packages=(pkg-config libssl-dev gcc openssl curl ca-certificates)
+packages=(pkg-config libssl-dev gcc openssl curl ca-certificates python3)
 if (( with_test )); then
   packages+=(chromium chromium-driver postgresql)
 fi
@@ -29,6 +29,14 @@ if (( ${#missing[@]} )); then
   say "installing Debian packages: ${missing[*]}"
   as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# --- Python `cryptography` (the vendor-style client of the sandbox suites) -----------------
+if (( with_test )) && ! python3 -c 'import cryptography' 2>/dev/null; then
+  say "installing the Python cryptography package"
+  python3 -m pip install --quiet cryptography 2>/dev/null ||
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-cryptography
+  python3 -c 'import cryptography'
 fi
 
 # --- Rust target -----------------------------------------------------------------------------

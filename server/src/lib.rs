@@ -4,5 +4,19 @@
 //!   PHP-`json_encode` texts of notifications and redirects).
 //! * [`cli`] — the `alikassa-checkout` command line.
 
+pub mod auth;
 pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod error;
+pub mod gateway;
+pub mod notify;
+pub mod reconciler;
+pub mod routes;
+pub mod sandbox;
+pub mod sessions;
 pub mod signing;
+pub mod startup;
+pub mod store;
+pub mod telemetry;
+pub mod widget;

@@ -133,6 +133,7 @@ fn answer(requisites: Requisites, method: Method) -> PayAnswer {
         expires_at: datetime!(2026-11-27 22:15:00 UTC),
         server_time: datetime!(2026-11-27 22:00:00 UTC),
         status: SessionStatus::Pending,
+        gateway_payment_id: None,
     }
 }
 

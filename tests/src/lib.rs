@@ -260,3 +260,13 @@ pub fn openssl_verify(public_pem: &Path, digest: &str, body: &[u8], sign_b64: &s
         b"",
     )
 }
+
+mod curl;
+mod daemon;
+mod receiver;
+pub mod server;
+
+pub use curl::{Answer, curl};
+pub use daemon::Daemon;
+pub use receiver::{Hit, Receiver, decode_query};
+pub mod browser;

@@ -5,6 +5,8 @@
 //! (explained on stderr), 2 a usage error (clap's).
 
 mod keys;
+mod sandbox;
+mod serve;
 mod sign;
 
 use std::ffi::OsString;
@@ -14,6 +16,8 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 pub use keys::{CheckArgs, GenerateArgs, KeysCommand};
+pub use sandbox::{FaultArgs, SandboxArgs};
+pub use serve::ServeArgs;
 pub use sign::SignArgs;
 
 /// Self-hosted checkout for the AliKassa payment gateway.
@@ -32,6 +36,11 @@ pub enum Command {
     Keys(KeysCommand),
     /// Sign a request body read from stdin (exact bytes); prints the `Sign` header value.
     Sign(SignArgs),
+    /// Run the gateway emulator alone: the gateway paths at the root (`POST /v1/payment` …),
+    /// scenario controls at `/control/…`, hosted pages at `/pay/…`.
+    Sandbox(Box<SandboxArgs>),
+    /// Run the checkout backend (sandbox mode when no gateway is configured).
+    Serve(ServeArgs),
 }
 
 /// The standard streams, replaceable in tests.
@@ -49,13 +58,16 @@ impl std::fmt::Debug for Streams<'_> {
 
 /// Parse the process arguments, run, and map the outcome to an exit code.
 pub fn run() -> ExitCode {
-    let (stdin, stdout, stderr) = (io::stdin(), io::stdout(), io::stderr());
+    let (stdin, mut stdout, mut stderr) = (io::stdin(), io::stdout(), io::stderr());
+    // stdout / stderr are not locked for the whole run: long-running subcommands (`serve`,
+    // `sandbox`) log to stderr from runtime threads, which would wait forever on a lock held
+    // by the main thread.
     let code = run_with(
         std::env::args_os(),
         Streams {
             stdin: &mut stdin.lock(),
-            stdout: &mut stdout.lock(),
-            stderr: &mut stderr.lock(),
+            stdout: &mut stdout,
+            stderr: &mut stderr,
         },
     );
     ExitCode::from(code)
@@ -94,6 +106,8 @@ fn execute(command: Command, stdin: &mut dyn Read, stdout: &mut dyn Write) -> an
         Command::Keys(KeysCommand::Generate(args)) => keys::generate(&args, stdout),
         Command::Keys(KeysCommand::Check(args)) => keys::check(&args, stdout),
         Command::Sign(args) => sign::sign(&args, stdin, stdout),
+        Command::Sandbox(args) => sandbox::sandbox(&args, stdout),
+        Command::Serve(args) => serve::serve(&args, stdout),
     }
 }
 

@@ -4,7 +4,9 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use super::{Locale, Requisites};
-use crate::{Amount, Description, HttpUrl, Method, OrderId, PaymentStatus, SessionStatus};
+use crate::{
+    Amount, Description, GatewayPaymentId, HttpUrl, Method, OrderId, PaymentStatus, SessionStatus,
+};
 
 /// What the widget shows for a session (`GET /api/v1/checkout/{token}`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -68,6 +70,10 @@ pub struct PayAnswer {
     pub server_time: OffsetDateTime,
     /// Current status (normally `pending`).
     pub status: SessionStatus,
+    /// The gateway's payment id. Sent in sandbox mode only, so the demo shop's sandbox panel can
+    /// drive the payment (`POST /sandbox/control/payments/{id}/…`); absent in production.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gateway_payment_id: Option<GatewayPaymentId>,
 }
 
 /// Response of `GET /api/v1/checkout/{token}/status` and the data of each SSE event.

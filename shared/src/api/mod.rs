@@ -5,6 +5,7 @@
 
 mod checkout;
 mod error;
+mod history;
 mod locale;
 mod metadata;
 mod requisites;
@@ -13,6 +14,7 @@ mod token;
 
 pub use checkout::{CheckoutView, PayAnswer, PayRequest, StatusUpdate};
 pub use error::{ApiError, ApiErrorBody};
+pub use history::{AttemptState, PaymentAttempt, SessionList, StatusChange, StatusSource};
 pub use locale::{Locale, LocaleError};
 pub use metadata::{Metadata, MetadataError};
 pub use requisites::{Requisites, RequisitesError};

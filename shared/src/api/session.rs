@@ -4,7 +4,7 @@ use serde::de::{self, Deserializer};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use super::{Locale, Metadata, SessionId, SessionToken};
+use super::{Locale, Metadata, PaymentAttempt, Requisites, SessionId, SessionToken, StatusChange};
 use crate::{
     Amount, CustomerUserId, Description, GatewayPaymentId, HttpUrl, LifetimeSecs, Method, OrderId,
     PaymentStatus, SessionStatus,
@@ -143,4 +143,13 @@ pub struct SessionDetails {
     /// When the session stops being payable.
     #[serde(with = "time::serde::rfc3339")]
     pub expires_at: OffsetDateTime,
+    /// What the buyer was shown for the current payment, once one exists.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requisites: Option<Requisites>,
+    /// Every payment attempt, oldest first (left out of list items).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attempts: Vec<PaymentAttempt>,
+    /// Every status change, oldest first (left out of list items).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub history: Vec<StatusChange>,
 }

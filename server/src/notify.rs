@@ -1,0 +1,155 @@
+//! Verifying gateway notifications (alikassa-api.md §4) over the raw received text, before
+//! anything touches state.
+//!
+//! The signature covers a PHP `json_encode` of the received values, whose exact shape the docs
+//! leave open, so every §4.3 reconstruction ([`notification_candidates`]) is tried with both
+//! digests. A `+` of the base64 `sign` turns into a space when a sender does not percent-encode
+//! it in a query string, so that reading is tried too.
+
+use openssl::sha::sha256;
+use shared::gateway::{Notification, NotificationError, NotificationType};
+use shared::{AccountUuid, GatewayPaymentId, Money, OrderId, PaymentStatus};
+
+use crate::signing::signed_text::notification_candidates;
+use crate::signing::{Digest, PublicKey};
+use crate::store::encode_hex;
+
+/// A notification as received: its fields in order (query, then body) and, for a JSON body,
+/// the raw bytes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RawNotification {
+    /// Name → raw text; for a repeated name the last one counts.
+    pub fields: Vec<(String, String)>,
+    /// The JSON body, when there was one.
+    pub json_body: Option<Vec<u8>>,
+}
+
+/// Why a notification was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NotifyError {
+    /// No `sign` field.
+    #[error("the notification has no sign")]
+    MissingSign,
+    /// No reconstruction verifies with the notification key.
+    #[error("the signature verifies over none of the {candidates} candidate texts")]
+    BadSignature {
+        /// Texts tried.
+        candidates: usize,
+    },
+    /// Verified, but a field the checkout needs is missing or malformed.
+    #[error("verified notification is unusable: {0}")]
+    Invalid(#[from] NotificationError),
+}
+
+/// A notification whose signature verified.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verified {
+    /// `payment` or `payout`.
+    pub kind: NotificationType,
+    /// The gateway's id.
+    pub id: GatewayPaymentId,
+    /// The order id sent to the gateway.
+    pub order_id: Option<OrderId>,
+    /// The status.
+    pub status: PaymentStatus,
+    /// Amount actually paid.
+    pub paid_amount: Option<Money>,
+    /// Partial payment flag.
+    pub partial: Option<bool>,
+    /// The Account UUID it concerns.
+    pub account: Option<AccountUuid>,
+    /// Which reconstruction verified (for logs).
+    pub variant: String,
+    /// Which digest verified.
+    pub digest: Digest,
+    /// Identifies the signed content: a redelivery of the same notification has the same key.
+    pub dedupe_key: String,
+}
+
+/// Checks notifications with the gateway's notification public key.
+#[derive(Debug, Clone)]
+pub struct NotificationVerifier {
+    key: PublicKey,
+}
+
+impl NotificationVerifier {
+    /// A verifier for `key` (the notification `public.pem`).
+    pub fn new(key: PublicKey) -> NotificationVerifier {
+        NotificationVerifier { key }
+    }
+
+    /// Verifies `raw`, then reads the fields the checkout needs.
+    pub fn verify(&self, raw: &RawNotification) -> Result<Verified, NotifyError> {
+        let fields = &raw.fields;
+        let sign = fields
+            .iter()
+            .rev()
+            .find(|(k, _)| k == "sign")
+            .map(|(_, v)| v.as_str())
+            .filter(|s| !s.trim().is_empty())
+            .ok_or(NotifyError::MissingSign)?;
+        let mut signs = vec![sign.to_owned()];
+        if sign.contains(' ') {
+            signs.push(sign.replace(' ', "+"));
+        }
+        let candidates = notification_candidates(fields, raw.json_body.as_deref());
+        let (candidate, digest) = candidates
+            .iter()
+            .find_map(|c| {
+                signs.iter().find_map(|s| {
+                    self.key
+                        .verify_any(c.text.as_bytes(), s, &Digest::ALL)
+                        .ok()
+                        .map(|d| (c, d))
+                })
+            })
+            .ok_or(NotifyError::BadSignature {
+                candidates: candidates.len(),
+            })?;
+        let notification = as_notification(fields);
+        Ok(Verified {
+            kind: notification.notification_type()?,
+            id: notification.gateway_id()?,
+            order_id: notification.order_id().ok(),
+            status: notification.status()?,
+            paid_amount: notification.payment_amount_money().ok().flatten(),
+            partial: notification.partial_payment().ok().flatten(),
+            account: notification.account_uuid().ok(),
+            variant: candidate.label.clone(),
+            digest,
+            dedupe_key: encode_hex(&sha256(candidate.text.as_bytes())),
+        })
+    }
+}
+
+/// The typed view of the fields (last value of a repeated name wins).
+fn as_notification(fields: &[(String, String)]) -> Notification {
+    let map: serde_json::Map<String, serde_json::Value> = fields
+        .iter()
+        .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+        .collect();
+    serde_json::from_value(serde_json::Value::Object(map)).unwrap_or_default()
+}
+
+/// The fields of a JSON object body as text: strings as they are, other values as their
+/// JSON text, `null` left out.
+pub fn json_fields(body: &[u8]) -> Option<Vec<(String, String)>> {
+    let value: serde_json::Value = serde_json::from_slice(body).ok()?;
+    let object = value.as_object()?;
+    Some(
+        object
+            .iter()
+            .filter(|(_, v)| !v.is_null())
+            .map(|(k, v)| {
+                let text = match v {
+                    serde_json::Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                (k.clone(), text)
+            })
+            .collect(),
+    )
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,66 @@
+//! The background reconciler: recovers interrupted creates at start, then every tick expires
+//! sessions past their deadline and polls `v1/payment/status` for waiting payments whose
+//! next poll is due (backoff 10 s, 20 s, 40 s … capped at 5 min by default). The per-payment
+//! limit (one upstream call per 10 s, shared with the buyer's check) lives in the session
+//! service, so no number of watching browsers can exceed it.
+
+use futures_util::StreamExt as _;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::config::ReconcilerConfig;
+use crate::sessions::Sessions;
+
+/// Payments polled per tick, at most.
+const BATCH: u32 = 200;
+/// Polls in flight at once.
+const PARALLEL: usize = 8;
+
+/// Starts the reconciler; it stops when `shutdown` turns `true`.
+pub fn spawn(
+    sessions: Sessions,
+    config: ReconcilerConfig,
+    mut shutdown: watch::Receiver<bool>,
+) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        match sessions.recover().await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(resolved = n, "recovered interrupted payment creations"),
+            Err(e) => {
+                tracing::error!(error = %e, "recovery failed; the next pay tries look up again")
+            }
+        }
+        loop {
+            tick(&sessions).await;
+            tokio::select! {
+                _ = tokio::time::sleep(config.tick) => {}
+                _ = shutdown.changed() => break,
+            }
+            if *shutdown.borrow() {
+                break;
+            }
+        }
+        tracing::debug!("reconciler stopped");
+    })
+}
+
+/// One round: expiry, then due polls.
+pub async fn tick(sessions: &Sessions) {
+    if let Err(e) = sessions.expire_due().await {
+        tracing::error!(error = %e, "reconciler: expiry failed");
+    }
+    let due = match sessions.due_polls(BATCH).await {
+        Ok(due) => due,
+        Err(e) => {
+            tracing::error!(error = %e, "reconciler: cannot list due payments");
+            return;
+        }
+    };
+    futures_util::stream::iter(due)
+        .for_each_concurrent(PARALLEL, |attempt| async move {
+            if let Err(e) = sessions.poll(&attempt).await {
+                tracing::warn!(error = %e, session = %attempt.session_id, "reconciler: poll failed");
+            }
+        })
+        .await;
+}

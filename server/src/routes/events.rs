@@ -1,0 +1,108 @@
+//! `GET /api/v1/checkout/{token}/events`: Server-Sent Events. The first `status` event is the
+//! current status, then one per change; a comment heartbeat every 15 s; the stream closes after
+//! a final status (and at server shutdown).
+
+use std::convert::Infallible;
+use std::time::Duration;
+
+use axum::extract::{Path, State};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use futures_util::Stream;
+use shared::api::{SessionId, StatusUpdate};
+use tokio::sync::{broadcast, watch};
+
+use super::AppState;
+use super::extract::session_token;
+use crate::error::ApiError;
+use crate::sessions::{SessionEvent, Sessions};
+
+/// Heartbeat interval.
+pub const HEARTBEAT: Duration = Duration::from_secs(15);
+
+/// Status changes of one session as SSE.
+#[utoipa::path(get, path = "/api/v1/checkout/{token}/events", tag = "widget",
+    params(("token" = String, Path, description = "Session token")),
+    responses(
+        (status = 200, description = "`text/event-stream` of `status` events (data: StatusUpdate JSON); `:heartbeat` comments every 15 s; closes after a final status", content_type = "text/event-stream"),
+        (status = 404, description = "`session_not_found`", body = super::openapi::schemas::ApiErrorBody),
+        (status = 429, description = "`rate_limited`", body = super::openapi::schemas::ApiErrorBody),
+    ))]
+pub async fn events(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+    let token = session_token(&token)?;
+    // Subscribe before reading, so no change between the two is missed.
+    let receiver = state.sessions.events().subscribe();
+    let (id, first) = state.sessions.status(&token).await?;
+    let stream = Feed {
+        sessions: state.sessions.clone(),
+        id,
+        receiver,
+        shutdown: state.shutdown.clone(),
+        last: None,
+        pending: Some(first),
+        seq: 0,
+        done: false,
+    }
+    .into_stream();
+    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(HEARTBEAT).text("heartbeat")))
+}
+
+/// The state of one SSE stream.
+struct Feed {
+    sessions: Sessions,
+    id: SessionId,
+    receiver: broadcast::Receiver<SessionEvent>,
+    shutdown: watch::Receiver<bool>,
+    last: Option<StatusUpdate>,
+    pending: Option<StatusUpdate>,
+    seq: u64,
+    done: bool,
+}
+
+impl Feed {
+    fn into_stream(self) -> impl Stream<Item = Result<Event, Infallible>> {
+        futures_util::stream::unfold(self, |mut feed| async move {
+            let update = feed.next_update().await?;
+            feed.seq += 1;
+            feed.done = update.status.is_final();
+            feed.last = Some(update);
+            let event = Event::default()
+                .event("status")
+                .id(feed.seq.to_string())
+                .json_data(update)
+                .unwrap_or_else(|_| Event::default().comment("unencodable"));
+            Some((Ok(event), feed))
+        })
+    }
+
+    /// The next update worth sending, or `None` when the stream should end.
+    async fn next_update(&mut self) -> Option<StatusUpdate> {
+        if self.done || *self.shutdown.borrow() {
+            return None;
+        }
+        if let Some(first) = self.pending.take() {
+            return Some(first);
+        }
+        loop {
+            let update = tokio::select! {
+                received = self.receiver.recv() => match received {
+                    Ok(event) if event.session_id == self.id => event.update,
+                    Ok(_) => continue,
+                    // Missed some: the store has the truth.
+                    Err(broadcast::error::RecvError::Lagged(_)) => {
+                        let session = self.sessions.store().session_by_id(self.id).await.ok()??;
+                        let token = session.token;
+                        self.sessions.status(&token).await.ok()?.1
+                    }
+                    Err(broadcast::error::RecvError::Closed) => return None,
+                },
+                _ = self.shutdown.changed() => return None,
+            };
+            if self.last != Some(update) {
+                return Some(update);
+            }
+        }
+    }
+}

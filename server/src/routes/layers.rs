@@ -1,0 +1,193 @@
+//! Safety layers of our own: security headers, a per-IP token bucket for the public
+//! (widget, demo) endpoints, and a request timeout answering in our error shape.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use axum::extract::{Request, State};
+use axum::http::header::{self, HeaderValue};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use super::AppState;
+use super::extract::client_ip;
+use tower::{Layer as _, ServiceExt as _};
+use tower_http::cors::CorsLayer;
+
+use crate::config::RateLimitConfig;
+use crate::error::ApiError;
+
+/// Adds `X-Content-Type-Options`, `Referrer-Policy` (the hosted page URL holds the token),
+/// `X-Frame-Options: DENY` except on the widget assets (embedded by merchants), HSTS when the
+/// public URL is https, and `Cache-Control: no-store` on API answers.
+pub async fn security_headers(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_owned();
+    let mut response = next.run(req).await;
+    let headers = response.headers_mut();
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    if !path.starts_with("/widget/") {
+        headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    }
+    if state.http.hsts {
+        headers.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        );
+    }
+    let api = ["/api/", "/webhooks/", "/demo/api/", "/metrics"]
+        .iter()
+        .any(|p| path.starts_with(p));
+    if api && !headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    response
+}
+
+/// Paths browsers on merchant sites may call: the widget API, the widget assets, the demo.
+const CORS_PREFIXES: [&str; 3] = ["/api/v1/checkout/", "/widget/", "/demo/api/"];
+
+/// Applies the CORS allow-list to the widget API and assets only (never the merchant API).
+pub async fn cors(layer: Option<CorsLayer>, req: Request, next: Next) -> Response {
+    let public = CORS_PREFIXES
+        .iter()
+        .any(|p| req.uri().path().starts_with(p));
+    match layer {
+        Some(layer) if public => match layer.layer(next).oneshot(req).await {
+            Ok(response) => response.into_response(),
+            Err(never) => match never {},
+        },
+        _ => next.run(req).await,
+    }
+}
+
+/// Fails a request that takes longer than `server.request_timeout_secs` (streams only need
+/// their headers in time).
+pub async fn timeout(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    match tokio::time::timeout(state.http.request_timeout, next.run(req)).await {
+        Ok(response) => response,
+        Err(_) => ApiError::RequestTimeout.into_response(),
+    }
+}
+
+/// Applies the per-IP limit.
+pub async fn rate_limit(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let (parts, body) = req.into_parts();
+    let ip = client_ip(&parts, &state.client_ip);
+    if let Err(retry_after_secs) = state.rate_limiter.check(ip) {
+        tracing::info!(%ip, "rate limited");
+        return ApiError::RateLimited { retry_after_secs }.into_response();
+    }
+    next.run(Request::from_parts(parts, body)).await
+}
+
+/// A token bucket per client IP.
+#[derive(Debug)]
+pub struct RateLimiter {
+    config: RateLimitConfig,
+    buckets: Mutex<HashMap<IpAddr, Bucket>>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Bucket {
+    tokens: f64,
+    at: Instant,
+}
+
+/// Buckets kept before full ones are swept.
+const SWEEP_AT: usize = 10_000;
+
+impl RateLimiter {
+    /// A limiter; `per_minute == 0` lets everything through.
+    pub fn new(config: RateLimitConfig) -> RateLimiter {
+        RateLimiter {
+            config,
+            buckets: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Takes a token for `ip`, or says how many seconds until one is available.
+    pub fn check(&self, ip: IpAddr) -> Result<(), u64> {
+        self.check_at(ip, Instant::now())
+    }
+
+    fn check_at(&self, ip: IpAddr, now: Instant) -> Result<(), u64> {
+        if self.config.per_minute == 0 {
+            return Ok(());
+        }
+        let rate = f64::from(self.config.per_minute) / 60.0;
+        let burst = f64::from(self.config.burst.max(1));
+        let Ok(mut buckets) = self.buckets.lock() else {
+            return Ok(());
+        };
+        if buckets.len() >= SWEEP_AT {
+            buckets.retain(|_, b| b.tokens + now.duration_since(b.at).as_secs_f64() * rate < burst);
+        }
+        let bucket = buckets.entry(ip).or_insert(Bucket {
+            tokens: burst,
+            at: now,
+        });
+        let refilled = bucket.tokens + now.duration_since(bucket.at).as_secs_f64() * rate;
+        bucket.tokens = refilled.min(burst);
+        bucket.at = now;
+        if bucket.tokens >= 1.0 {
+            bucket.tokens -= 1.0;
+            Ok(())
+        } else {
+            let wait = (1.0 - bucket.tokens) / rate;
+            Err(Duration::from_secs_f64(wait).as_secs().max(1))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    #[test]
+    fn bucket_allows_a_burst_then_refills() {
+        let limiter = RateLimiter::new(RateLimitConfig {
+            per_minute: 60,
+            burst: 3,
+        });
+        let ip: IpAddr = "203.0.113.1".parse().unwrap();
+        let other: IpAddr = "203.0.113.2".parse().unwrap();
+        let t0 = Instant::now();
+        for _ in 0..3 {
+            assert!(limiter.check_at(ip, t0).is_ok());
+        }
+        assert_eq!(limiter.check_at(ip, t0), Err(1));
+        assert!(limiter.check_at(other, t0).is_ok());
+        assert!(
+            limiter
+                .check_at(ip, t0 + Duration::from_millis(1_001))
+                .is_ok()
+        );
+        assert!(
+            limiter
+                .check_at(ip, t0 + Duration::from_millis(1_002))
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn zero_rate_disables() {
+        let limiter = RateLimiter::new(RateLimitConfig {
+            per_minute: 0,
+            burst: 1,
+        });
+        let ip: IpAddr = "::1".parse().unwrap();
+        for _ in 0..100 {
+            assert!(limiter.check(ip).is_ok());
+        }
+    }
+}

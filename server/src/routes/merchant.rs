@@ -1,0 +1,214 @@
+//! Merchant API (`Authorization: Bearer <api key>`): create, read and list sessions; metrics.
+
+use axum::Json;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use shared::SessionStatus;
+use shared::api::{CreateSessionRequest, SessionCreated, SessionDetails, SessionList};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use super::AppState;
+use super::extract::{ApiJson, Merchant, session_id};
+use crate::error::ApiError;
+use crate::store::ListFilter;
+
+/// Create a checkout session.
+///
+/// The same `order_id` with the same amount and buyer returns the existing session (`200`),
+/// so a retry is safe; with other values it is a `409 order_id_conflict`.
+#[utoipa::path(post, path = "/api/v1/sessions", tag = "merchant",
+    request_body = super::openapi::schemas::CreateSessionRequest,
+    security(("api_key" = [])),
+    responses(
+        (status = 201, description = "Created", body = super::openapi::schemas::SessionCreated),
+        (status = 200, description = "This order's session already exists", body = super::openapi::schemas::SessionCreated),
+        (status = 400, description = "Not JSON (`invalid_json`)", body = super::openapi::schemas::ApiErrorBody),
+        (status = 401, description = "No or wrong API key (`unauthorized`)", body = super::openapi::schemas::ApiErrorBody),
+        (status = 409, description = "`order_id_conflict`", body = super::openapi::schemas::ApiErrorBody),
+        (status = 415, description = "`unsupported_media_type`", body = super::openapi::schemas::ApiErrorBody),
+        (status = 422, description = "Invalid fields (`invalid_request`, with `details`)", body = super::openapi::schemas::ApiErrorBody),
+    ))]
+pub async fn create(
+    _: Merchant,
+    State(state): State<AppState>,
+    ApiJson(request): ApiJson<CreateSessionRequest>,
+) -> Result<(StatusCode, Json<SessionCreated>), ApiError> {
+    let (created, new) = state.sessions.create(request).await?;
+    let status = if new {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(created)))
+}
+
+/// Read a session: status, the gateway payment id, requisites, attempts, status history.
+#[utoipa::path(get, path = "/api/v1/sessions/{id}", tag = "merchant",
+    params(("id" = String, Path, description = "Session id (UUID)")),
+    security(("api_key" = [])),
+    responses(
+        (status = 200, description = "The session", body = super::openapi::schemas::SessionDetails),
+        (status = 401, description = "`unauthorized`", body = super::openapi::schemas::ApiErrorBody),
+        (status = 404, description = "`session_not_found`", body = super::openapi::schemas::ApiErrorBody),
+    ))]
+pub async fn details(
+    _: Merchant,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<SessionDetails>, ApiError> {
+    Ok(Json(state.sessions.details(session_id(&id)?).await?))
+}
+
+/// List sessions, newest first, filtered; pages follow `next_cursor`.
+#[utoipa::path(get, path = "/api/v1/sessions", tag = "merchant",
+    params(
+        ("status" = Option<String>, Query, description = "Only this status"),
+        ("order_id" = Option<String>, Query, description = "Only this order id"),
+        ("customer_user_id" = Option<String>, Query, description = "Only this buyer"),
+        ("created_from" = Option<String>, Query, description = "Created at or after (RFC 3339)"),
+        ("created_to" = Option<String>, Query, description = "Created before (RFC 3339)"),
+        ("limit" = Option<u32>, Query, description = "Page size, 1–200 (default 50)"),
+        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page"),
+    ),
+    security(("api_key" = [])),
+    responses(
+        (status = 200, description = "A page", body = super::openapi::schemas::SessionList),
+        (status = 400, description = "`invalid_query`", body = super::openapi::schemas::ApiErrorBody),
+        (status = 401, description = "`unauthorized`", body = super::openapi::schemas::ApiErrorBody),
+    ))]
+pub async fn list(
+    _: Merchant,
+    State(state): State<AppState>,
+    RawQuery(query): RawQuery,
+) -> Result<Json<SessionList>, ApiError> {
+    let (filter, cursor) = list_query(query.as_deref().unwrap_or_default())?;
+    Ok(Json(state.sessions.list(filter, cursor.as_deref()).await?))
+}
+
+/// Parses the list's query string; unknown or malformed parameters are refused by name.
+fn list_query(query: &str) -> Result<(ListFilter, Option<String>), ApiError> {
+    let mut filter = ListFilter {
+        limit: 50,
+        ..ListFilter::default()
+    };
+    let mut cursor = None;
+    let time = |name: &str, value: &str| {
+        OffsetDateTime::parse(value, &Rfc3339)
+            .map_err(|_| ApiError::InvalidQuery(format!("{name}: expected an RFC 3339 time")))
+    };
+    for (name, value) in form_urlencoded::parse(query.as_bytes()) {
+        match name.as_ref() {
+            "status" => {
+                filter.status = Some(
+                    value
+                        .parse::<SessionStatus>()
+                        .map_err(|e| ApiError::InvalidQuery(format!("status: {e}")))?,
+                );
+            }
+            "order_id" => filter.order_id = Some(value.into_owned()),
+            "customer_user_id" => filter.customer_user_id = Some(value.into_owned()),
+            "created_from" => filter.created_from = Some(time("created_from", &value)?),
+            "created_to" => filter.created_to = Some(time("created_to", &value)?),
+            "limit" => {
+                filter.limit = value
+                    .parse::<u32>()
+                    .ok()
+                    .filter(|l| (1..=crate::sessions::MAX_PAGE).contains(l))
+                    .ok_or_else(|| ApiError::InvalidQuery("limit: expected 1 to 200".into()))?;
+            }
+            "cursor" => cursor = Some(value.into_owned()),
+            other => {
+                return Err(ApiError::InvalidQuery(format!(
+                    "unknown parameter {other:?}"
+                )));
+            }
+        }
+    }
+    Ok((filter, cursor))
+}
+
+/// Prometheus metrics: gateway calls by path and outcome, sessions by status.
+#[utoipa::path(get, path = "/metrics", tag = "operations",
+    security(("api_key" = [])),
+    responses(
+        (status = 200, description = "Prometheus text format", content_type = "text/plain"),
+        (status = 401, description = "`unauthorized`", body = super::openapi::schemas::ApiErrorBody),
+    ))]
+pub async fn metrics(
+    _: Merchant,
+    State(state): State<AppState>,
+) -> Result<impl IntoResponse, ApiError> {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    let calls = state.sessions.gateway().metrics().snapshot();
+    let _ = writeln!(
+        out,
+        "# HELP checkout_gateway_calls_total Signed calls to the gateway."
+    );
+    let _ = writeln!(out, "# TYPE checkout_gateway_calls_total counter");
+    for (path, count) in &calls {
+        let _ = writeln!(
+            out,
+            "checkout_gateway_calls_total{{path=\"{path}\"}} {}",
+            count.calls
+        );
+    }
+    let _ = writeln!(
+        out,
+        "# HELP checkout_gateway_failures_total Gateway calls that failed."
+    );
+    let _ = writeln!(out, "# TYPE checkout_gateway_failures_total counter");
+    for (path, count) in &calls {
+        let _ = writeln!(
+            out,
+            "checkout_gateway_failures_total{{path=\"{path}\"}} {}",
+            count.failures
+        );
+    }
+    let counts = state
+        .sessions
+        .store()
+        .count_sessions_by_status()
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let _ = writeln!(out, "# HELP checkout_sessions Sessions by status.");
+    let _ = writeln!(out, "# TYPE checkout_sessions gauge");
+    for status in SessionStatus::ALL {
+        let n = counts
+            .iter()
+            .find(|(s, _)| *s == status)
+            .map_or(0, |(_, n)| *n);
+        let _ = writeln!(out, "checkout_sessions{{status=\"{status}\"}} {n}");
+    }
+    Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    #[test]
+    fn list_query_parses_and_refuses_by_name() {
+        let (f, cursor) =
+            list_query("status=paid&limit=10&customer_user_id=u%201&cursor=abc").unwrap();
+        assert_eq!(f.status, Some(SessionStatus::Paid));
+        assert_eq!(f.limit, 10);
+        assert_eq!(f.customer_user_id.as_deref(), Some("u 1"));
+        assert_eq!(cursor.as_deref(), Some("abc"));
+        for bad in [
+            "status=done",
+            "limit=0",
+            "limit=201",
+            "created_from=yesterday",
+            "foo=1",
+        ] {
+            match list_query(bad) {
+                Err(ApiError::InvalidQuery(_)) => {}
+                other => panic!("{bad}: {other:?}"),
+            }
+        }
+    }
+}

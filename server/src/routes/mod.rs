@@ -1,0 +1,230 @@
+//! The HTTP surface: [`build_router`] over one [`AppState`].
+//!
+//! * merchant API (`Authorization: Bearer`): [`merchant`];
+//! * widget API (token only, CORS, per-IP limits): [`widget`], SSE in [`events`];
+//! * gateway notifications: [`webhooks`]; health: [`health`]; OpenAPI: [`openapi`];
+//! * sandbox mode: the demo shop's session endpoint ([`demo`]) and the emulator under
+//!   `/sandbox/`; the widget's pages and assets are merged from [`crate::widget`].
+
+pub mod demo;
+pub mod events;
+pub mod extract;
+pub mod health;
+pub mod layers;
+pub mod merchant;
+pub mod openapi;
+pub mod webhooks;
+pub mod widget;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, COOKIE};
+use axum::http::{HeaderName, HeaderValue, Method, Request};
+use axum::middleware::{from_fn, from_fn_with_state};
+use axum::routing::{get, post};
+use tokio::sync::watch;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
+use tracing::Level;
+
+use crate::auth::ApiKeys;
+use crate::config::CorsOrigins;
+use crate::error::ApiError;
+use crate::notify::NotificationVerifier;
+use crate::sessions::Sessions;
+use extract::ClientIpPolicy;
+use layers::RateLimiter;
+
+/// Everything a handler may need. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    /// The checkout service.
+    pub sessions: Sessions,
+    /// Merchant API keys.
+    pub api_keys: Arc<ApiKeys>,
+    /// Notification signatures.
+    pub verifier: Arc<NotificationVerifier>,
+    /// Whose `X-Forwarded-For` is believed.
+    pub client_ip: Arc<ClientIpPolicy>,
+    /// Per-IP limits on public endpoints.
+    pub rate_limiter: Arc<RateLimiter>,
+    /// Flips to `true` at shutdown (ends SSE streams).
+    pub shutdown: watch::Receiver<bool>,
+    /// HTTP settings and routers mounted beside ours.
+    pub http: Arc<HttpSettings>,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("sessions", &self.sessions)
+            .field("api_keys", &self.api_keys)
+            .finish_non_exhaustive()
+    }
+}
+
+/// HTTP settings, and the routers mounted beside ours.
+pub struct HttpSettings {
+    /// Origins allowed to use the widget API from a browser.
+    pub cors: CorsOrigins,
+    /// Largest request body.
+    pub body_limit: usize,
+    /// Longest request.
+    pub request_timeout: Duration,
+    /// Send `Strict-Transport-Security` (the public URL is https).
+    pub hsts: bool,
+    /// Sandbox mode.
+    pub test_mode: bool,
+    /// The widget's pages and assets.
+    pub widget: Router,
+    /// The emulator, mounted at `/sandbox` in sandbox mode.
+    pub sandbox: Option<Router>,
+}
+
+impl std::fmt::Debug for HttpSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpSettings")
+            .field("cors", &self.cors)
+            .field("body_limit", &self.body_limit)
+            .field("request_timeout", &self.request_timeout)
+            .field("hsts", &self.hsts)
+            .field("test_mode", &self.test_mode)
+            .field("sandbox", &self.sandbox.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+/// The `Sign` header of gateway calls (never logged).
+const SIGN: HeaderName = HeaderName::from_static("sign");
+
+/// All routes with their layers.
+pub fn build_router(state: AppState) -> Router {
+    let http = Arc::clone(&state.http);
+    // Outside the routing, so preflights reach it before method matching.
+    let cors = cors_layer(&http.cors);
+    let merchant = Router::new()
+        .route(
+            "/api/v1/sessions",
+            post(merchant::create).get(merchant::list),
+        )
+        .route("/api/v1/sessions/{id}", get(merchant::details))
+        .route("/metrics", get(merchant::metrics));
+    let mut public = Router::new()
+        .route("/api/v1/checkout/{token}", get(widget::view))
+        .route("/api/v1/checkout/{token}/pay", post(widget::pay))
+        .route("/api/v1/checkout/{token}/status", get(widget::status))
+        .route("/api/v1/checkout/{token}/events", get(events::events))
+        .route("/api/v1/checkout/{token}/check", post(widget::check));
+    if http.test_mode {
+        public = public.route("/demo/api/sessions", post(demo::create));
+    }
+    let public: Router = public
+        .route_layer(from_fn_with_state(state.clone(), layers::rate_limit))
+        .with_state(state.clone())
+        .merge(http.widget.clone());
+    let mut router: Router = Router::new()
+        .merge(merchant)
+        .route(
+            "/webhooks/alikassa",
+            get(webhooks::notification).post(webhooks::notification),
+        )
+        .route("/healthz", get(health::healthz))
+        .route("/api/openapi.json", get(openapi::document))
+        .with_state(state.clone())
+        .merge(public);
+    if let Some(sandbox) = &http.sandbox {
+        router = router.nest("/sandbox", sandbox.clone());
+    }
+    router
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(http.body_limit))
+        .layer(from_fn_with_state(state.clone(), layers::timeout))
+        .layer(from_fn_with_state(state, layers::security_headers))
+        .layer(from_fn(move |req, next| {
+            layers::cors(cors.clone(), req, next)
+        }))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(request_span)
+                .on_response(DefaultOnResponse::new().level(Level::INFO)),
+        )
+        .layer(SetSensitiveRequestHeadersLayer::new([
+            AUTHORIZATION,
+            COOKIE,
+            SIGN,
+        ]))
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+}
+
+/// CORS for the widget API and assets (see [`layers::cors`]); `None` = same-origin only.
+fn cors_layer(origins: &CorsOrigins) -> Option<CorsLayer> {
+    let allow = match origins {
+        CorsOrigins::Any => AllowOrigin::any(),
+        CorsOrigins::List(list) if list.is_empty() => return None,
+        CorsOrigins::List(list) => AllowOrigin::list(
+            list.iter()
+                .filter_map(|o| HeaderValue::from_str(o).ok())
+                .collect::<Vec<_>>(),
+        ),
+    };
+    Some(
+        CorsLayer::new()
+            .allow_origin(allow)
+            .allow_methods([Method::GET, Method::POST])
+            .allow_headers([CONTENT_TYPE, HeaderName::from_static("last-event-id")])
+            .max_age(Duration::from_secs(600)),
+    )
+}
+
+/// The span of one request: method, path with tokens masked, request id.
+fn request_span<B>(req: &Request<B>) -> tracing::Span {
+    let request_id = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("-");
+    tracing::info_span!(
+        "request",
+        method = %req.method(),
+        path = %redact_path(req.uri().path()),
+        request_id,
+    )
+}
+
+/// The path with every token-like segment (22+ URL-safe base64 characters, not a UUID) masked: session
+/// tokens are bearer capabilities and must not reach the logs.
+pub fn redact_path(path: &str) -> String {
+    path.split('/')
+        .map(|segment| {
+            let token_like = segment.len() >= 22
+                && segment
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+                && uuid::Uuid::try_parse(segment).is_err();
+            if token_like {
+                format!("{}…", &segment[..4])
+            } else {
+                segment.to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+async fn not_found() -> ApiError {
+    ApiError::NotFound
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::MethodNotAllowed
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,93 @@
+//! The OpenAPI document of every endpoint, at `GET /api/openapi.json` (utoipa).
+
+pub mod schemas;
+
+use axum::Json;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+/// The document.
+#[derive(Debug, OpenApi)]
+#[openapi(
+    info(
+        title = "alikassa-checkout",
+        description = "Self-hosted checkout for the AliKassa gateway: merchant API (API key), widget API (session token), gateway notifications. Errors are `{\"error\":{\"code\",\"message\",\"details\"?}}` with stable codes."
+    ),
+    paths(
+        super::merchant::create,
+        super::merchant::list,
+        super::merchant::details,
+        super::widget::view,
+        super::widget::pay,
+        super::widget::status,
+        super::events::events,
+        super::widget::check,
+        super::webhooks::notification,
+        super::health::healthz,
+        super::merchant::metrics,
+        super::demo::create,
+        document,
+    ),
+    components(schemas(
+        schemas::ApiErrorBody,
+        schemas::ApiError,
+        schemas::CreateSessionRequest,
+        schemas::SessionCreated,
+        schemas::SessionDetails,
+        schemas::SessionList,
+        schemas::PaymentAttempt,
+        schemas::AttemptState,
+        schemas::StatusChange,
+        schemas::StatusSource,
+        schemas::CheckoutView,
+        schemas::PayRequest,
+        schemas::PayAnswer,
+        schemas::Requisites,
+        schemas::StatusUpdate,
+        schemas::Method,
+        schemas::SessionStatus,
+        schemas::PaymentStatus,
+        schemas::Locale,
+        schemas::Health,
+    )),
+    modifiers(&ApiKeyScheme),
+    tags(
+        (name = "merchant", description = "Merchant API: `Authorization: Bearer <api key>`"),
+        (name = "widget", description = "Widget API: addressed by the session token; CORS allow-list; per-IP limits"),
+        (name = "gateway", description = "Notifications from the AliKassa gateway"),
+        (name = "operations", description = "Health and metrics"),
+        (name = "sandbox", description = "Sandbox mode only"),
+    )
+)]
+pub struct ApiDoc;
+
+/// Declares the `api_key` bearer scheme.
+struct ApiKeyScheme;
+
+impl Modify for ApiKeyScheme {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        if let Some(components) = openapi.components.as_mut() {
+            components.add_security_scheme(
+                "api_key",
+                SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+            );
+        }
+    }
+}
+
+/// The document as JSON text (pretty, stable key order).
+pub fn json() -> String {
+    ApiDoc::openapi()
+        .to_pretty_json()
+        .unwrap_or_else(|_| "{}".to_owned())
+}
+
+/// This document.
+#[utoipa::path(get, path = "/api/openapi.json", tag = "operations",
+    responses((status = 200, description = "OpenAPI 3.1 document", content_type = "application/json")))]
+pub async fn document() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}
+
+#[cfg(test)]
+mod tests;

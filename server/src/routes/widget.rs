@@ -1,0 +1,101 @@
+//! Widget API, addressed by the session token only: view, pay, status, check.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use shared::api::{CheckoutView, PayAnswer, PayRequest, StatusUpdate};
+
+use super::AppState;
+use super::extract::{ApiJson, ClientIp, session_token, user_agent};
+use crate::error::ApiError;
+use crate::sessions::Payer;
+
+/// What the widget shows for a session (including the payment already started).
+#[utoipa::path(get, path = "/api/v1/checkout/{token}", tag = "widget",
+    params(("token" = String, Path, description = "Session token")),
+    responses(
+        (status = 200, description = "The session", body = super::openapi::schemas::CheckoutView),
+        (status = 404, description = "`session_not_found`", body = super::openapi::schemas::ApiErrorBody),
+        (status = 429, description = "`rate_limited` (per IP)", body = super::openapi::schemas::ApiErrorBody),
+    ))]
+pub async fn view(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> Result<Json<CheckoutView>, ApiError> {
+    Ok(Json(state.sessions.view(&session_token(&token)?).await?))
+}
+
+/// Start paying with a method: requisites or a redirect URL, the deadline and the server's
+/// clock. Idempotent: the same method answers the same payment; another method while the
+/// payment waits starts a new attempt (recorded).
+#[utoipa::path(post, path = "/api/v1/checkout/{token}/pay", tag = "widget",
+    params(("token" = String, Path, description = "Session token")),
+    request_body = super::openapi::schemas::PayRequest,
+    responses(
+        (status = 200, description = "What the buyer must do", body = super::openapi::schemas::PayAnswer),
+        (status = 404, description = "`session_not_found`", body = super::openapi::schemas::ApiErrorBody),
+        (status = 409, description = "`session_closed`, `too_many_attempts`", body = super::openapi::schemas::ApiErrorBody),
+        (status = 410, description = "`session_expired`", body = super::openapi::schemas::ApiErrorBody),
+        (status = 422, description = "`invalid_request`, `method_not_offered`", body = super::openapi::schemas::ApiErrorBody),
+        (status = 429, description = "`rate_limited`", body = super::openapi::schemas::ApiErrorBody),
+        (status = 502, description = "`gateway_rejected`, `gateway_unavailable`, `gateway_auth_failed`", body = super::openapi::schemas::ApiErrorBody),
+        (status = 504, description = "`gateway_timeout`: try again; no second payment is created", body = super::openapi::schemas::ApiErrorBody),
+    ))]
+pub async fn pay(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    ip: ClientIp,
+    headers: HeaderMap,
+    ApiJson(request): ApiJson<PayRequest>,
+) -> Result<Json<PayAnswer>, ApiError> {
+    let token = session_token(&token)?;
+    let payer = Payer {
+        ip: ip.customer_ip(),
+        user_agent: user_agent(&headers),
+    };
+    Ok(Json(
+        state.sessions.pay(&token, request.method, payer).await?,
+    ))
+}
+
+/// The current status, from the store (cheap; poll it or use `…/events`).
+#[utoipa::path(get, path = "/api/v1/checkout/{token}/status", tag = "widget",
+    params(("token" = String, Path, description = "Session token")),
+    responses(
+        (status = 200, description = "Status", body = super::openapi::schemas::StatusUpdate),
+        (status = 404, description = "`session_not_found`", body = super::openapi::schemas::ApiErrorBody),
+        (status = 429, description = "`rate_limited`", body = super::openapi::schemas::ApiErrorBody),
+    ))]
+pub async fn status(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> Result<Json<StatusUpdate>, ApiError> {
+    let (_, update) = state.sessions.status(&session_token(&token)?).await?;
+    Ok(Json(update))
+}
+
+/// "I've paid": one immediate upstream status check. At most one upstream call per payment
+/// per 10 s (shared with the reconciler): within that window the stored status is answered
+/// with `Retry-After`.
+#[utoipa::path(post, path = "/api/v1/checkout/{token}/check", tag = "widget",
+    params(("token" = String, Path, description = "Session token")),
+    responses(
+        (status = 200, description = "Status after the check (with `Retry-After` when no upstream call was made)", body = super::openapi::schemas::StatusUpdate),
+        (status = 404, description = "`session_not_found`", body = super::openapi::schemas::ApiErrorBody),
+        (status = 429, description = "`rate_limited`", body = super::openapi::schemas::ApiErrorBody),
+    ))]
+pub async fn check(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> Result<Response, ApiError> {
+    let (update, wait) = state.sessions.check(&session_token(&token)?).await?;
+    let mut response = Json(update).into_response();
+    if let Some(wait) = wait {
+        let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(secs.max(1)));
+    }
+    Ok(response)
+}

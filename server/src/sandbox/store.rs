@@ -1,0 +1,226 @@
+//! Persistence of the sandbox state: nothing (memory) or a SQLite file. The ledger in memory
+//! stays the truth while running; every change is written through before the answer leaves,
+//! and the file is read back whole at start-up.
+//!
+//! The tables are created in code (`CREATE TABLE IF NOT EXISTS`, prefixed `sandbox_`) rather
+//! than by a migrator, so the file can even be shared with another component's migrations
+//! without the two migrators disagreeing. Records are stored as JSON beside indexed columns.
+
+use std::collections::HashMap;
+use std::str::FromStr;
+
+use shared::AccountUuid;
+use sqlx::Row as _;
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+
+use super::config::SandboxStorage;
+use super::error::SandboxError;
+use super::ledger::Changes;
+use super::model::{Balance, Payment, Payout};
+
+/// Schema, idempotent.
+const SCHEMA: [&str; 4] = [
+    "CREATE TABLE IF NOT EXISTS sandbox_payments (
+        id INTEGER PRIMARY KEY, account TEXT NOT NULL, order_id TEXT NOT NULL,
+        status TEXT NOT NULL, record TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS sandbox_payouts (
+        id INTEGER PRIMARY KEY, account TEXT NOT NULL, order_id TEXT NOT NULL,
+        status TEXT NOT NULL, record TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS sandbox_balances (
+        account TEXT PRIMARY KEY, record TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS sandbox_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+];
+
+/// Everything stored, as read at start-up.
+#[derive(Debug, Default)]
+pub(crate) struct Snapshot {
+    pub payments: Vec<Payment>,
+    pub payouts: Vec<Payout>,
+    pub balances: HashMap<AccountUuid, Balance>,
+    pub next_id: Option<u64>,
+    pub clock_offset_ms: Option<i64>,
+}
+
+/// Where changes go.
+#[derive(Debug, Clone)]
+pub(crate) enum Store {
+    /// Nowhere.
+    Memory,
+    /// A SQLite file.
+    Sqlite(SqlitePool),
+}
+
+impl Store {
+    /// Opens (and creates) the storage.
+    pub async fn open(storage: &SandboxStorage) -> Result<Store, SandboxError> {
+        let path = match storage {
+            SandboxStorage::Memory => return Ok(Store::Memory),
+            SandboxStorage::Sqlite(path) => path,
+        };
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(std::time::Duration::from_secs(5));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options)
+            .await?;
+        for statement in SCHEMA {
+            sqlx::query(statement).execute(&pool).await?;
+        }
+        Ok(Store::Sqlite(pool))
+    }
+
+    /// Reads everything back.
+    pub async fn load(&self) -> Result<Snapshot, SandboxError> {
+        let Store::Sqlite(pool) = self else {
+            return Ok(Snapshot::default());
+        };
+        let mut snapshot = Snapshot::default();
+        for row in sqlx::query("SELECT record FROM sandbox_payments ORDER BY id")
+            .fetch_all(pool)
+            .await?
+        {
+            snapshot
+                .payments
+                .push(decode("payment", &row.try_get::<String, _>(0)?)?);
+        }
+        for row in sqlx::query("SELECT record FROM sandbox_payouts ORDER BY id")
+            .fetch_all(pool)
+            .await?
+        {
+            snapshot
+                .payouts
+                .push(decode("payout", &row.try_get::<String, _>(0)?)?);
+        }
+        for row in sqlx::query("SELECT account, record FROM sandbox_balances")
+            .fetch_all(pool)
+            .await?
+        {
+            let account: String = row.try_get(0)?;
+            let account = AccountUuid::parse(&account).map_err(|e| SandboxError::Corrupt {
+                what: "balance".to_owned(),
+                detail: e.to_string(),
+            })?;
+            snapshot
+                .balances
+                .insert(account, decode("balance", &row.try_get::<String, _>(1)?)?);
+        }
+        for row in sqlx::query("SELECT key, value FROM sandbox_meta")
+            .fetch_all(pool)
+            .await?
+        {
+            let key: String = row.try_get(0)?;
+            let value: String = row.try_get(1)?;
+            match key.as_str() {
+                "next_id" => snapshot.next_id = Some(parse_meta(&key, &value)?),
+                "clock_offset_ms" => snapshot.clock_offset_ms = Some(parse_meta(&key, &value)?),
+                _ => {}
+            }
+        }
+        Ok(snapshot)
+    }
+
+    /// Writes one operation's changes in one transaction.
+    pub async fn save(&self, changes: &Changes) -> Result<(), SandboxError> {
+        let Store::Sqlite(pool) = self else {
+            return Ok(());
+        };
+        let mut tx = pool.begin().await?;
+        for p in &changes.payments {
+            sqlx::query(
+                "INSERT INTO sandbox_payments (id, account, order_id, status, record)
+                 VALUES (?, ?, ?, ?, ?)
+                 ON CONFLICT(id) DO UPDATE SET status = excluded.status, record = excluded.record",
+            )
+            .bind(i64::try_from(p.id).unwrap_or(i64::MAX))
+            .bind(p.account.to_string())
+            .bind(&p.order_id)
+            .bind(p.status.as_str())
+            .bind(encode(p)?)
+            .execute(&mut *tx)
+            .await?;
+        }
+        for p in &changes.payouts {
+            sqlx::query(
+                "INSERT INTO sandbox_payouts (id, account, order_id, status, record)
+                 VALUES (?, ?, ?, ?, ?)
+                 ON CONFLICT(id) DO UPDATE SET status = excluded.status, record = excluded.record",
+            )
+            .bind(i64::try_from(p.id).unwrap_or(i64::MAX))
+            .bind(p.account.to_string())
+            .bind(&p.order_id)
+            .bind(p.status.as_str())
+            .bind(encode(p)?)
+            .execute(&mut *tx)
+            .await?;
+        }
+        for (account, balance) in &changes.balances {
+            sqlx::query(
+                "INSERT INTO sandbox_balances (account, record) VALUES (?, ?)
+                 ON CONFLICT(account) DO UPDATE SET record = excluded.record",
+            )
+            .bind(account.to_string())
+            .bind(encode(balance)?)
+            .execute(&mut *tx)
+            .await?;
+        }
+        if let Some(next_id) = changes.next_id {
+            set_meta(&mut tx, "next_id", &next_id.to_string()).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Remembers the clock offset, so a restarted sandbox does not travel back in time.
+    pub async fn save_clock(&self, offset_ms: i64) -> Result<(), SandboxError> {
+        let Store::Sqlite(pool) = self else {
+            return Ok(());
+        };
+        let mut tx = pool.begin().await?;
+        set_meta(&mut tx, "clock_offset_ms", &offset_ms.to_string()).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+async fn set_meta(
+    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
+    key: &str,
+    value: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO sandbox_meta (key, value) VALUES (?, ?)
+         ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+    )
+    .bind(key.to_owned())
+    .bind(value.to_owned())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+fn encode<T: serde::Serialize>(value: &T) -> Result<String, SandboxError> {
+    serde_json::to_string(value).map_err(|e| SandboxError::Corrupt {
+        what: "record to store".to_owned(),
+        detail: e.to_string(),
+    })
+}
+
+fn decode<T: serde::de::DeserializeOwned>(what: &str, text: &str) -> Result<T, SandboxError> {
+    serde_json::from_str(text).map_err(|e| SandboxError::Corrupt {
+        what: what.to_owned(),
+        detail: e.to_string(),
+    })
+}
+
+fn parse_meta<T: FromStr>(key: &str, value: &str) -> Result<T, SandboxError> {
+    value.parse().map_err(|_| SandboxError::Corrupt {
+        what: format!("meta value {key}"),
+        detail: format!("{value:?} is not a number"),
+    })
+}

@@ -1,0 +1,216 @@
+//! Payment attempt rows.
+
+use sqlx::Sqlite;
+use time::OffsetDateTime;
+
+use shared::GatewayPaymentId;
+use shared::api::{AttemptState, SessionId};
+
+use super::rows::{self, attempt_columns};
+use super::{AttemptRecord, Store, StoreError, conflict, ms};
+
+fn gateway_id(id: Option<GatewayPaymentId>) -> Option<i64> {
+    id.map(|g| i64::try_from(g.get()).unwrap_or(i64::MAX))
+}
+
+fn requisites_json(a: &AttemptRecord) -> Result<Option<String>, StoreError> {
+    a.requisites
+        .as_ref()
+        .map(serde_json::to_string)
+        .transpose()
+        .map_err(|e| StoreError::Corrupt(format!("requisites: {e}")))
+}
+
+impl Store {
+    /// Inserts a new attempt (normally in state `creating`, committed before the gateway
+    /// call). A taken number or gateway order id gives [`StoreError::Conflict`].
+    pub async fn insert_attempt(&self, a: &AttemptRecord) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO payment_attempts (session_id, number, method, service, gateway_order_id, \
+             state, gateway_payment_id, gateway_uuid, payment_status, paid_amount_kopecks, \
+             requisites, customer_ip, user_agent, last_error, next_poll_at, poll_interval_secs, \
+             created_at, updated_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(a.session_id.to_string())
+        .bind(i64::from(a.number))
+        .bind(a.method.as_str())
+        .bind(a.service.clone())
+        .bind(a.gateway_order_id.as_str())
+        .bind(a.state.as_str())
+        .bind(gateway_id(a.gateway_payment_id))
+        .bind(a.gateway_uuid.map(|u| u.to_string()))
+        .bind(a.payment_status.map(|s| s.as_str()))
+        .bind(
+            a.paid_amount
+                .map(|p| i64::try_from(p.kopecks()).unwrap_or(i64::MAX)),
+        )
+        .bind(requisites_json(a)?)
+        .bind(a.customer_ip.to_string())
+        .bind(a.user_agent.as_ref().map(|u| u.as_str().to_owned()))
+        .bind(a.last_error.clone())
+        .bind(a.next_poll_at.map(ms))
+        .bind(a.poll_interval_secs.map(i64::from))
+        .bind(ms(a.created_at))
+        .bind(ms(a.updated_at))
+        .execute(&self.pool)
+        .await
+        .map_err(|e| conflict(e, "payment attempt"))?;
+        Ok(())
+    }
+
+    /// Every attempt of a session, by number.
+    pub async fn attempts(&self, session: SessionId) -> Result<Vec<AttemptRecord>, StoreError> {
+        sqlx::query(concat!(
+            "SELECT ",
+            attempt_columns!(),
+            " FROM payment_attempts WHERE session_id = ? ORDER BY number"
+        ))
+        .bind(session.to_string())
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(rows::attempt)
+        .collect()
+    }
+
+    /// The attempt with the gateway's payment id.
+    pub async fn attempt_by_gateway_id(
+        &self,
+        id: GatewayPaymentId,
+    ) -> Result<Option<AttemptRecord>, StoreError> {
+        sqlx::query(concat!(
+            "SELECT ",
+            attempt_columns!(),
+            " FROM payment_attempts WHERE gateway_payment_id = ?"
+        ))
+        .bind(gateway_id(Some(id)))
+        .fetch_optional(&self.pool)
+        .await?
+        .as_ref()
+        .map(rows::attempt)
+        .transpose()
+    }
+
+    /// The attempt sent to the gateway under `order_id`.
+    pub async fn attempt_by_gateway_order_id(
+        &self,
+        order_id: &str,
+    ) -> Result<Option<AttemptRecord>, StoreError> {
+        sqlx::query(concat!(
+            "SELECT ",
+            attempt_columns!(),
+            " FROM payment_attempts WHERE gateway_order_id = ?"
+        ))
+        .bind(order_id)
+        .fetch_optional(&self.pool)
+        .await?
+        .as_ref()
+        .map(rows::attempt)
+        .transpose()
+    }
+
+    /// Created, waiting attempts of live sessions whose next poll is due, soonest first.
+    pub async fn attempts_due_for_poll(
+        &self,
+        now: OffsetDateTime,
+        limit: u32,
+    ) -> Result<Vec<AttemptRecord>, StoreError> {
+        sqlx::query(concat!(
+            "SELECT ",
+            attempt_columns!(),
+            " FROM payment_attempts WHERE state = 'created' AND payment_status = 'wait' \
+             AND next_poll_at <= ? AND session_id IN \
+             (SELECT id FROM sessions WHERE status IN ('open', 'pending')) \
+             ORDER BY next_poll_at LIMIT ?"
+        ))
+        .bind(ms(now))
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(rows::attempt)
+        .collect()
+    }
+
+    /// Every attempt in `state` (start-up recovery looks up `creating` ones).
+    pub async fn attempts_in_state(
+        &self,
+        state: AttemptState,
+    ) -> Result<Vec<AttemptRecord>, StoreError> {
+        sqlx::query(concat!(
+            "SELECT ",
+            attempt_columns!(),
+            " FROM payment_attempts WHERE state = ? ORDER BY created_at"
+        ))
+        .bind(state.as_str())
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(rows::attempt)
+        .collect()
+    }
+
+    /// Updates an attempt on its own (no history entry).
+    pub async fn save_attempt(&self, a: &AttemptRecord) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        update(&mut tx, a).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+/// Writes every mutable column of `a`.
+pub(super) async fn update(
+    tx: &mut sqlx::Transaction<'static, Sqlite>,
+    a: &AttemptRecord,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE payment_attempts SET state = ?, gateway_payment_id = ?, gateway_uuid = ?, \
+         payment_status = ?, paid_amount_kopecks = ?, requisites = ?, last_error = ?, \
+         next_poll_at = ?, poll_interval_secs = ?, updated_at = ? \
+         WHERE session_id = ? AND number = ?",
+    )
+    .bind(a.state.as_str())
+    .bind(gateway_id(a.gateway_payment_id))
+    .bind(a.gateway_uuid.map(|u| u.to_string()))
+    .bind(a.payment_status.map(|s| s.as_str()))
+    .bind(
+        a.paid_amount
+            .map(|p| i64::try_from(p.kopecks()).unwrap_or(i64::MAX)),
+    )
+    .bind(requisites_json(a)?)
+    .bind(a.last_error.clone())
+    .bind(a.next_poll_at.map(ms))
+    .bind(a.poll_interval_secs.map(i64::from))
+    .bind(ms(a.updated_at))
+    .bind(a.session_id.to_string())
+    .bind(i64::from(a.number))
+    .execute(&mut **tx)
+    .await
+    .map_err(|e| conflict(e, "gateway payment id"))?;
+    Ok(())
+}
+
+impl Store {
+    /// Sets only the reconciler's schedule of an attempt (never races a status change).
+    pub async fn schedule_poll(
+        &self,
+        session: SessionId,
+        number: u32,
+        next_poll_at: Option<OffsetDateTime>,
+        interval_secs: Option<u32>,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE payment_attempts SET next_poll_at = ?, poll_interval_secs = ? \
+             WHERE session_id = ? AND number = ?",
+        )
+        .bind(next_poll_at.map(ms))
+        .bind(interval_secs.map(i64::from))
+        .bind(session.to_string())
+        .bind(i64::from(number))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,299 @@
+//! Session rows, the status history and multi-row changes.
+
+use sqlx::{QueryBuilder, Sqlite};
+use time::OffsetDateTime;
+
+use shared::SessionStatus;
+use shared::api::{SessionId, SessionToken, StatusChange};
+
+use super::rows::{self, session_columns};
+use super::{Change, SessionRecord, Store, StoreError, conflict, ms};
+
+/// Filters of the session list; newest first.
+#[derive(Debug, Clone, Default)]
+pub struct ListFilter {
+    /// Only this status.
+    pub status: Option<SessionStatus>,
+    /// Only this order id.
+    pub order_id: Option<String>,
+    /// Only this buyer.
+    pub customer_user_id: Option<String>,
+    /// Created at or after.
+    pub created_from: Option<OffsetDateTime>,
+    /// Created before.
+    pub created_to: Option<OffsetDateTime>,
+    /// Continue after this item.
+    pub cursor: Option<ListCursor>,
+    /// Page size.
+    pub limit: u32,
+}
+
+/// Where a page ends: the last item's creation time and id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListCursor {
+    /// Creation time of the last item, Unix ms.
+    pub created_at_ms: i64,
+    /// Its id.
+    pub id: String,
+}
+
+impl ListCursor {
+    /// The cursor after `record`.
+    pub fn after(record: &SessionRecord) -> ListCursor {
+        ListCursor {
+            created_at_ms: ms(record.created_at),
+            id: record.id.to_string(),
+        }
+    }
+}
+
+impl Store {
+    /// Inserts a new session and its first history entry. A taken `order_id` gives
+    /// [`StoreError::Conflict`] `{ what: "order_id" }`.
+    pub async fn insert_session(
+        &self,
+        s: &SessionRecord,
+        created: &StatusChange,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let methods: Vec<&str> = s.methods.iter().map(|m| m.as_str()).collect();
+        let metadata = s
+            .metadata
+            .as_ref()
+            .map(serde_json::to_string)
+            .transpose()
+            .map_err(|e| StoreError::Corrupt(format!("metadata: {e}")))?;
+        sqlx::query(
+            "INSERT INTO sessions (id, token, order_id, amount_kopecks, customer_user_id, methods, \
+             description, locale, success_url, fail_url, metadata, status, current_attempt, \
+             created_at, updated_at, expires_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(s.id.to_string())
+        .bind(s.token.as_str())
+        .bind(s.order_id.as_str())
+        .bind(i64::try_from(s.amount.kopecks()).unwrap_or(i64::MAX))
+        .bind(s.customer_user_id.as_str())
+        .bind(methods.join(","))
+        .bind(s.description.as_ref().map(|d| d.as_str().to_owned()))
+        .bind(s.locale.as_str())
+        .bind(s.success_url.as_ref().map(|u| u.as_str().to_owned()))
+        .bind(s.fail_url.as_ref().map(|u| u.as_str().to_owned()))
+        .bind(metadata)
+        .bind(s.status.as_str())
+        .bind(s.current_attempt.map(i64::from))
+        .bind(ms(s.created_at))
+        .bind(ms(s.updated_at))
+        .bind(ms(s.expires_at))
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| {
+            let order =
+                matches!(&e, sqlx::Error::Database(db) if db.message().contains("order_id"));
+            conflict(e, if order { "order_id" } else { "token" })
+        })?;
+        insert_history(&mut tx, &s.id, created).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The session with this id.
+    pub async fn session_by_id(&self, id: SessionId) -> Result<Option<SessionRecord>, StoreError> {
+        sqlx::query(concat!(
+            "SELECT ",
+            session_columns!(),
+            " FROM sessions WHERE id = ?"
+        ))
+        .bind(id.to_string())
+        .fetch_optional(&self.pool)
+        .await?
+        .as_ref()
+        .map(rows::session)
+        .transpose()
+    }
+
+    /// The session with this token.
+    pub async fn session_by_token(
+        &self,
+        token: &SessionToken,
+    ) -> Result<Option<SessionRecord>, StoreError> {
+        sqlx::query(concat!(
+            "SELECT ",
+            session_columns!(),
+            " FROM sessions WHERE token = ?"
+        ))
+        .bind(token.as_str())
+        .fetch_optional(&self.pool)
+        .await?
+        .as_ref()
+        .map(rows::session)
+        .transpose()
+    }
+
+    /// The session with this merchant order id.
+    pub async fn session_by_order_id(
+        &self,
+        order_id: &str,
+    ) -> Result<Option<SessionRecord>, StoreError> {
+        sqlx::query(concat!(
+            "SELECT ",
+            session_columns!(),
+            " FROM sessions WHERE order_id = ?"
+        ))
+        .bind(order_id)
+        .fetch_optional(&self.pool)
+        .await?
+        .as_ref()
+        .map(rows::session)
+        .transpose()
+    }
+
+    /// A page of sessions, newest first.
+    pub async fn list_sessions(&self, f: &ListFilter) -> Result<Vec<SessionRecord>, StoreError> {
+        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(concat!(
+            "SELECT ",
+            session_columns!(),
+            " FROM sessions WHERE 1 = 1"
+        ));
+        if let Some(status) = f.status {
+            q.push(" AND status = ").push_bind(status.as_str());
+        }
+        if let Some(order_id) = &f.order_id {
+            q.push(" AND order_id = ").push_bind(order_id.clone());
+        }
+        if let Some(customer) = &f.customer_user_id {
+            q.push(" AND customer_user_id = ")
+                .push_bind(customer.clone());
+        }
+        if let Some(from) = f.created_from {
+            q.push(" AND created_at >= ").push_bind(ms(from));
+        }
+        if let Some(to) = f.created_to {
+            q.push(" AND created_at < ").push_bind(ms(to));
+        }
+        if let Some(c) = &f.cursor {
+            q.push(" AND (created_at < ")
+                .push_bind(c.created_at_ms)
+                .push(" OR (created_at = ")
+                .push_bind(c.created_at_ms)
+                .push(" AND id < ")
+                .push_bind(c.id.clone())
+                .push("))");
+        }
+        q.push(" ORDER BY created_at DESC, id DESC LIMIT ")
+            .push_bind(i64::from(f.limit));
+        q.build()
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(rows::session)
+            .collect()
+    }
+
+    /// The session's status history, oldest first.
+    pub async fn history(&self, id: SessionId) -> Result<Vec<StatusChange>, StoreError> {
+        sqlx::query(
+            "SELECT status, payment_status, gateway_payment_id, source, detail, at \
+             FROM status_history WHERE session_id = ? ORDER BY seq",
+        )
+        .bind(id.to_string())
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(rows::history)
+        .collect()
+    }
+
+    /// Ids of open or pending sessions whose deadline is at or before `now`.
+    pub async fn sessions_due_to_expire(
+        &self,
+        now: OffsetDateTime,
+        limit: u32,
+    ) -> Result<Vec<SessionId>, StoreError> {
+        let ids: Vec<(String,)> = sqlx::query_as(
+            "SELECT id FROM sessions WHERE status IN ('open', 'pending') AND expires_at <= ? \
+             ORDER BY expires_at LIMIT ?",
+        )
+        .bind(ms(now))
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        ids.into_iter()
+            .map(|(id,)| super::parse("id", &id))
+            .collect()
+    }
+
+    /// Writes a state change atomically: the session's status, an attempt, a history entry.
+    pub async fn commit(&self, change: Change<'_>) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        if let Some(s) = change.session {
+            sqlx::query(
+                "UPDATE sessions SET status = ?, current_attempt = ?, updated_at = ? WHERE id = ?",
+            )
+            .bind(s.status.as_str())
+            .bind(s.current_attempt.map(i64::from))
+            .bind(ms(s.updated_at))
+            .bind(s.id.to_string())
+            .execute(&mut *tx)
+            .await?;
+        }
+        if let Some(a) = change.attempt {
+            super::attempts::update(&mut tx, a).await?;
+        }
+        if let Some(entry) = change.history {
+            let id = change
+                .session
+                .map(|s| s.id)
+                .or(change.attempt.map(|a| a.session_id))
+                .ok_or_else(|| StoreError::Corrupt("history entry without a session".into()))?;
+            insert_history(&mut tx, &id, entry).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+async fn insert_history(
+    tx: &mut sqlx::Transaction<'static, Sqlite>,
+    id: &SessionId,
+    e: &StatusChange,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO status_history (session_id, seq, status, payment_status, gateway_payment_id, \
+         source, detail, at) \
+         SELECT ?, COALESCE(MAX(seq), 0) + 1, ?, ?, ?, ?, ?, ? FROM status_history \
+         WHERE session_id = ?",
+    )
+    .bind(id.to_string())
+    .bind(e.status.as_str())
+    .bind(e.payment_status.map(|s| s.as_str()))
+    .bind(
+        e.gateway_payment_id
+            .map(|g| i64::try_from(g.get()).unwrap_or(i64::MAX)),
+    )
+    .bind(e.source.as_str())
+    .bind(e.detail.clone())
+    .bind(ms(e.at))
+    .bind(id.to_string())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+impl Store {
+    /// How many sessions have each status.
+    pub async fn count_sessions_by_status(&self) -> Result<Vec<(SessionStatus, u64)>, StoreError> {
+        let rows: Vec<(String, i64)> =
+            sqlx::query_as("SELECT status, COUNT(*) FROM sessions GROUP BY status")
+                .fetch_all(&self.pool)
+                .await?;
+        rows.into_iter()
+            .map(|(status, n)| {
+                Ok((
+                    super::parse::<SessionStatus>("status", &status)?,
+                    u64::try_from(n).unwrap_or_default(),
+                ))
+            })
+            .collect()
+    }
+}

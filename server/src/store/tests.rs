@@ -1,0 +1,378 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! The SQL against a real SQLite file: round trips, conflicts, history order, atomic
+//! changes, the list's filters and cursor, the reconciler's queries, persistence.
+
+use std::time::Duration;
+
+use shared::api::{Requisites, StatusSource};
+use shared::{CustomerIp, Phone};
+use time::macros::datetime;
+
+use super::*;
+
+fn session(order: &str, at: OffsetDateTime) -> SessionRecord {
+    SessionRecord {
+        id: SessionId::from(uuid::Uuid::new_v4()),
+        token: SessionToken::parse(format!("tok{}", uuid::Uuid::new_v4().simple())).unwrap(),
+        order_id: OrderId::parse(order).unwrap(),
+        amount: Amount::parse("1500.00").unwrap(),
+        customer_user_id: CustomerUserId::parse("u1").unwrap(),
+        methods: vec![Method::Sbp, Method::CardForm],
+        description: Some(Description::parse("Заказ / 1").unwrap()),
+        locale: Locale::En,
+        success_url: Some(HttpUrl::parse("https://shop.example.ru/ok").unwrap()),
+        fail_url: None,
+        metadata: Some(serde_json::from_value(serde_json::json!({"cart": [1, 2]})).unwrap()),
+        status: SessionStatus::Open,
+        current_attempt: None,
+        created_at: at,
+        updated_at: at,
+        expires_at: at + Duration::from_secs(900),
+    }
+}
+
+fn created(at: OffsetDateTime) -> StatusChange {
+    StatusChange {
+        status: SessionStatus::Open,
+        payment_status: None,
+        gateway_payment_id: None,
+        source: StatusSource::Created,
+        detail: None,
+        at,
+    }
+}
+
+fn attempt(s: &SessionRecord, number: u32) -> AttemptRecord {
+    AttemptRecord {
+        session_id: s.id,
+        number,
+        method: Method::Sbp,
+        service: "payment_card_sbp_rub_card".into(),
+        gateway_order_id: OrderId::parse(format!("{}-{number}", s.order_id)).unwrap(),
+        state: AttemptState::Creating,
+        gateway_payment_id: None,
+        gateway_uuid: None,
+        payment_status: None,
+        paid_amount: None,
+        requisites: None,
+        customer_ip: CustomerIp::parse("203.0.113.7").unwrap(),
+        user_agent: Some(UserAgent::parse("Mozilla/5.0").unwrap()),
+        last_error: None,
+        next_poll_at: None,
+        poll_interval_secs: None,
+        created_at: s.created_at,
+        updated_at: s.created_at,
+    }
+}
+
+async fn open(dir: &std::path::Path) -> Store {
+    Store::open(&DatabaseLocation::Sqlite(dir.join("checkout.db")))
+        .await
+        .unwrap()
+}
+
+const T0: OffsetDateTime = datetime!(2026-11-27 12:00:00.123 UTC);
+
+#[tokio::test]
+async fn sessions_round_trip_and_order_ids_are_unique() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path()).await;
+    let s = session("A-1", T0);
+    store.insert_session(&s, &created(T0)).await.unwrap();
+    assert_eq!(store.session_by_id(s.id).await.unwrap().unwrap(), s);
+    assert_eq!(store.session_by_token(&s.token).await.unwrap().unwrap(), s);
+    assert_eq!(store.session_by_order_id("A-1").await.unwrap().unwrap(), s);
+    let dup = session("A-1", T0);
+    assert!(matches!(
+        store.insert_session(&dup, &created(T0)).await,
+        Err(StoreError::Conflict { what: "order_id" })
+    ));
+    assert!(
+        store.session_by_id(dup.id).await.unwrap().is_none(),
+        "nothing half-written"
+    );
+    assert_eq!(store.history(s.id).await.unwrap(), vec![created(T0)]);
+}
+
+#[tokio::test]
+async fn changes_are_atomic_and_history_is_ordered() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path()).await;
+    let mut s = session("B-1", T0);
+    store.insert_session(&s, &created(T0)).await.unwrap();
+    let mut a = attempt(&s, 1);
+    store.insert_attempt(&a).await.unwrap();
+    assert!(matches!(
+        store.insert_attempt(&a).await,
+        Err(StoreError::Conflict { .. })
+    ));
+
+    let t1 = T0 + Duration::from_secs(1);
+    a.state = AttemptState::Created;
+    a.gateway_payment_id = Some(GatewayPaymentId::new(100_000_001).unwrap());
+    a.payment_status = Some(PaymentStatus::Wait);
+    a.requisites = Some(Requisites::Phone {
+        phone: Phone::parse("79990001122").unwrap(),
+        holder: Some("Ivan".into()),
+        bank: None,
+    });
+    a.next_poll_at = Some(t1 + Duration::from_secs(10));
+    a.poll_interval_secs = Some(10);
+    a.updated_at = t1;
+    s.status = SessionStatus::Pending;
+    s.current_attempt = Some(1);
+    s.updated_at = t1;
+    let entry = StatusChange {
+        status: SessionStatus::Pending,
+        payment_status: Some(PaymentStatus::Wait),
+        gateway_payment_id: a.gateway_payment_id,
+        source: StatusSource::Pay,
+        detail: Some("attempt 1: sbp".into()),
+        at: t1,
+    };
+    store
+        .commit(Change {
+            session: Some(&s),
+            attempt: Some(&a),
+            history: Some(&entry),
+        })
+        .await
+        .unwrap();
+    assert_eq!(store.session_by_id(s.id).await.unwrap().unwrap(), s);
+    assert_eq!(store.attempts(s.id).await.unwrap(), vec![a.clone()]);
+    let gid = a.gateway_payment_id.unwrap();
+    assert_eq!(store.attempt_by_gateway_id(gid).await.unwrap().unwrap(), a);
+    assert_eq!(
+        store
+            .attempt_by_gateway_order_id("B-1-1")
+            .await
+            .unwrap()
+            .unwrap(),
+        a
+    );
+    assert_eq!(store.history(s.id).await.unwrap(), vec![created(T0), entry]);
+
+    // A second attempt cannot take the same gateway id: the whole change is rolled back.
+    let mut b = attempt(&s, 2);
+    store.insert_attempt(&b).await.unwrap();
+    b.gateway_payment_id = a.gateway_payment_id;
+    let mut s2 = s.clone();
+    s2.status = SessionStatus::Paid;
+    let bad = StatusChange {
+        source: StatusSource::Notification,
+        ..created(t1)
+    };
+    assert!(
+        store
+            .commit(Change {
+                session: Some(&s2),
+                attempt: Some(&b),
+                history: Some(&bad),
+            })
+            .await
+            .is_err()
+    );
+    assert_eq!(
+        store.session_by_id(s.id).await.unwrap().unwrap().status,
+        SessionStatus::Pending
+    );
+    assert_eq!(store.history(s.id).await.unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn reconciler_queries_and_schedule() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path()).await;
+    let mut s = session("C-1", T0);
+    s.status = SessionStatus::Pending;
+    store.insert_session(&s, &created(T0)).await.unwrap();
+    let mut a = attempt(&s, 1);
+    a.state = AttemptState::Created;
+    a.gateway_payment_id = Some(GatewayPaymentId::new(7).unwrap());
+    a.payment_status = Some(PaymentStatus::Wait);
+    a.next_poll_at = Some(T0 + Duration::from_secs(10));
+    store.insert_attempt(&a).await.unwrap();
+    let mut creating = attempt(&s, 2);
+    creating.gateway_order_id = OrderId::parse("C-1-2").unwrap();
+    store.insert_attempt(&creating).await.unwrap();
+
+    assert!(
+        store
+            .attempts_due_for_poll(T0, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let due = store
+        .attempts_due_for_poll(T0 + Duration::from_secs(10), 10)
+        .await
+        .unwrap();
+    assert_eq!(due.len(), 1);
+    store
+        .schedule_poll(s.id, 1, Some(T0 + Duration::from_secs(30)), Some(20))
+        .await
+        .unwrap();
+    assert!(
+        store
+            .attempts_due_for_poll(T0 + Duration::from_secs(29), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let creating_rows = store
+        .attempts_in_state(AttemptState::Creating)
+        .await
+        .unwrap();
+    assert_eq!(creating_rows.len(), 1);
+    assert_eq!(creating_rows[0].number, 2);
+
+    assert!(
+        store
+            .sessions_due_to_expire(T0, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        store
+            .sessions_due_to_expire(s.expires_at, 10)
+            .await
+            .unwrap(),
+        vec![s.id]
+    );
+    // A final session is polled and expired no more.
+    s.status = SessionStatus::Paid;
+    store
+        .commit(Change {
+            session: Some(&s),
+            ..Change::default()
+        })
+        .await
+        .unwrap();
+    assert!(
+        store
+            .attempts_due_for_poll(T0 + Duration::from_secs(60), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        store
+            .sessions_due_to_expire(s.expires_at, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn list_filters_and_pages() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path()).await;
+    let mut all = Vec::new();
+    for i in 0..5u64 {
+        let mut s = session(&format!("L-{i}"), T0 + Duration::from_secs(i));
+        if i % 2 == 0 {
+            s.status = SessionStatus::Paid;
+        }
+        store
+            .insert_session(&s, &created(s.created_at))
+            .await
+            .unwrap();
+        all.push(s);
+    }
+    let page = |filter: ListFilter| {
+        let store = store.clone();
+        async move { store.list_sessions(&filter).await.unwrap() }
+    };
+    let first = page(ListFilter {
+        limit: 2,
+        ..ListFilter::default()
+    })
+    .await;
+    assert_eq!(
+        first
+            .iter()
+            .map(|s| s.order_id.as_str())
+            .collect::<Vec<_>>(),
+        ["L-4", "L-3"]
+    );
+    let next = page(ListFilter {
+        limit: 2,
+        cursor: Some(ListCursor::after(&first[1])),
+        ..ListFilter::default()
+    })
+    .await;
+    assert_eq!(
+        next.iter().map(|s| s.order_id.as_str()).collect::<Vec<_>>(),
+        ["L-2", "L-1"]
+    );
+    let paid = page(ListFilter {
+        limit: 10,
+        status: Some(SessionStatus::Paid),
+        ..ListFilter::default()
+    })
+    .await;
+    assert_eq!(paid.len(), 3);
+    let window = page(ListFilter {
+        limit: 10,
+        created_from: Some(T0 + Duration::from_secs(1)),
+        created_to: Some(T0 + Duration::from_secs(3)),
+        ..ListFilter::default()
+    })
+    .await;
+    assert_eq!(
+        window
+            .iter()
+            .map(|s| s.order_id.as_str())
+            .collect::<Vec<_>>(),
+        ["L-2", "L-1"]
+    );
+    let counts = store.count_sessions_by_status().await.unwrap();
+    assert!(counts.contains(&(SessionStatus::Paid, 3)));
+    assert!(counts.contains(&(SessionStatus::Open, 2)));
+}
+
+#[tokio::test]
+async fn keys_receipts_and_a_reopened_file_keep_everything() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = session("K-1", T0);
+    {
+        let store = open(dir.path()).await;
+        store.insert_session(&s, &created(T0)).await.unwrap();
+        store
+            .insert_api_key(&[7; 32], "generated", T0)
+            .await
+            .unwrap();
+        assert!(
+            store
+                .record_receipt("k1", None, None, "received", T0)
+                .await
+                .unwrap()
+        );
+        assert!(
+            !store
+                .record_receipt("k1", None, None, "received", T0)
+                .await
+                .unwrap()
+        );
+        store.close().await;
+    }
+    let store = open(dir.path()).await;
+    assert_eq!(store.session_by_id(s.id).await.unwrap().unwrap(), s);
+    assert_eq!(store.api_key_hashes().await.unwrap(), vec![[7; 32]]);
+    assert!(
+        !store
+            .record_receipt("k1", None, None, "received", T0)
+            .await
+            .unwrap()
+    );
+    store.forget_receipt("k1").await.unwrap();
+    assert!(
+        store
+            .record_receipt("k1", None, None, "received", T0)
+            .await
+            .unwrap()
+    );
+    store.ping().await.unwrap();
+}

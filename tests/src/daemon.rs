@@ -1,0 +1,172 @@
+//! A long-running product process (`sandbox`, `serve`) for a test: started on port 0, ready
+//! once its start-up lines are printed, killed when dropped.
+
+use std::fs::File;
+use std::io::{BufRead as _, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use tempfile::TempDir;
+
+/// How long a process may take to print its start-up lines.
+const START_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// A running process. Its stdout lines up to readiness are kept in [`Daemon::lines`]; later
+/// stdout is drained and discarded; stderr (the logs) goes to a file read by
+/// [`Daemon::stderr`]. Dropping it kills the process.
+pub struct Daemon {
+    child: Option<Child>,
+    command: String,
+    /// Stdout lines printed until the process was ready.
+    pub lines: Vec<String>,
+    stderr_path: PathBuf,
+    _logs: TempDir,
+}
+
+impl Daemon {
+    /// Starts `program args…` and waits until `ready` holds for the stdout lines so far.
+    /// Panics (with the logs) when the process exits or stays silent for a minute.
+    pub fn spawn(
+        program: impl AsRef<Path>,
+        args: &[&str],
+        ready: impl Fn(&[String]) -> bool,
+    ) -> Daemon {
+        let program = program.as_ref();
+        let command = format!("{} {}", program.display(), args.join(" "));
+        let logs = crate::temp_dir();
+        let stderr_path = logs.path().join("stderr.log");
+        let stderr = File::create(&stderr_path)
+            .unwrap_or_else(|e| panic!("creating {}: {e}", stderr_path.display()));
+        let mut child = Command::new(program)
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(stderr)
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {command}: {e}"));
+        let stdout = child
+            .stdout
+            .take()
+            .unwrap_or_else(|| panic!("no stdout pipe for {command}"));
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                // Once the test stopped listening, keep draining so the child never blocks.
+                let _ = tx.send(line);
+            }
+        });
+        let mut daemon = Daemon {
+            child: Some(child),
+            command,
+            lines: Vec::new(),
+            stderr_path,
+            _logs: logs,
+        };
+        let deadline = Instant::now() + START_TIMEOUT;
+        while !ready(&daemon.lines) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match rx.recv_timeout(left.min(Duration::from_millis(200))) {
+                Ok(line) => daemon.lines.push(line),
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    if let Some(status) = daemon.try_exit() {
+                        panic!(
+                            "{} exited ({status}) before it was ready\n{}",
+                            daemon.command,
+                            daemon.report()
+                        );
+                    }
+                    assert!(
+                        Instant::now() < deadline,
+                        "{} was not ready within {START_TIMEOUT:?}\n{}",
+                        daemon.command,
+                        daemon.report()
+                    );
+                }
+                Err(mpsc::RecvTimeoutError::Disconnected) => {
+                    let status = daemon.wait();
+                    panic!(
+                        "{} closed stdout ({status:?}) before it was ready\n{}",
+                        daemon.command,
+                        daemon.report()
+                    );
+                }
+            }
+        }
+        daemon
+    }
+
+    /// The rest of the first start-up line starting with `prefix`.
+    pub fn line_value(&self, prefix: &str) -> Option<&str> {
+        self.lines.iter().find_map(|l| l.strip_prefix(prefix))
+    }
+
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().map_or(0, Child::id)
+    }
+
+    /// The logs written to stderr so far.
+    pub fn stderr(&self) -> String {
+        std::fs::read_to_string(&self.stderr_path).unwrap_or_default()
+    }
+
+    /// Start-up lines and logs, for failure messages.
+    pub fn report(&self) -> String {
+        format!(
+            "--- stdout (start-up) ---\n{}\n--- stderr ---\n{}",
+            self.lines.join("\n"),
+            self.stderr()
+        )
+    }
+
+    fn try_exit(&mut self) -> Option<ExitStatus> {
+        self.child
+            .as_mut()
+            .and_then(|c| c.try_wait().ok().flatten())
+    }
+
+    fn wait(&mut self) -> Option<ExitStatus> {
+        self.child.take().and_then(|mut c| c.wait().ok())
+    }
+
+    /// Sends SIGTERM and waits for the process to exit (a graceful shutdown).
+    pub fn terminate(mut self) -> ExitStatus {
+        let pid = self.pid().to_string();
+        crate::run("kill", &["-TERM", pid.as_str()], b"").assert_ok();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(status) = self.try_exit() {
+                self.child = None;
+                return status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{} did not exit after SIGTERM\n{}",
+                self.command,
+                self.report()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl std::fmt::Debug for Daemon {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Daemon")
+            .field("command", &self.command)
+            .field("pid", &self.pid())
+            .finish_non_exhaustive()
+    }
+}

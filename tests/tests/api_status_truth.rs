@@ -1,0 +1,300 @@
+//! The real `serve` binary in sandbox mode: status by notification (GET query, POST form, POST
+//! JSON) and by the reconciler; forged, tampered and unsigned notifications refused with
+//! nothing changed; duplicates idempotent; final states never regress; the per-payment
+//! upstream limit; expiry at the deadline.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use e2e::server::{Checkout, data_dir};
+use serde_json::{Value, json};
+use server::signing::signed_text::{NotificationVariant, notification_text};
+use server::signing::{Digest, GeneratedKeys, KeySet};
+
+/// A session paying by SBP: (token, session id, gateway id).
+fn pending(app: &Checkout, order: &str) -> (String, String, u64) {
+    let created = app.create_session(order, "1500.00");
+    let token = created["token"].as_str().unwrap().to_owned();
+    let answer = app.pay(&token, "sbp").json();
+    let gid = answer["gateway_payment_id"].as_u64().unwrap();
+    (token, created["id"].as_str().unwrap().to_owned(), gid)
+}
+
+/// The notification fields for `gid` as the gateway sends them (unsigned).
+fn fields(app: &Checkout, gid: u64, order: &str, status: &str) -> Vec<(String, String)> {
+    let account = std::fs::read_to_string(app.data_dir.join("sandbox/account")).unwrap();
+    [
+        ("type", "payment"),
+        ("id", gid.to_string().as_str()),
+        ("order_id", order),
+        ("payment_status", status),
+        ("amount", "1500.00"),
+        ("payment_amount", "1500.00"),
+        ("commission_amount", "45.00"),
+        ("is_partial_payment", "0"),
+        ("account", account.trim()),
+        ("service", "payment_card_sbp_rub_card"),
+        ("desc", ""),
+    ]
+    .iter()
+    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+    .collect()
+}
+
+/// `fields` plus a `sign` made by `key` over the documented text.
+fn sign(fields: &[(String, String)], key: &server::signing::PrivateKey) -> Vec<(String, String)> {
+    let text = notification_text(fields, NotificationVariant::Documented);
+    let mut out = fields.to_vec();
+    out.push((
+        "sign".into(),
+        key.sign(text.as_bytes(), Digest::Sha1).unwrap(),
+    ));
+    out
+}
+
+fn gateway_key(app: &Checkout) -> KeySet {
+    KeySet::load(&app.data_dir.join("sandbox/notification")).unwrap()
+}
+
+fn send_get(app: &Checkout, fields: &[(String, String)]) -> e2e::server::Reply {
+    app.send(
+        app.client()
+            .get(format!("{}/webhooks/alikassa", app.base))
+            .query(fields),
+    )
+}
+
+fn history_len(app: &Checkout, id: &str) -> usize {
+    app.session(id)["history"].as_array().unwrap().len()
+}
+
+#[test]
+fn forged_tampered_and_unsigned_notifications_change_nothing() {
+    let dir = data_dir();
+    let app = Checkout::start(dir.path(), "");
+    let (token, id, gid) = pending(&app, "N-1");
+    let before = app.session(&id);
+    let key = gateway_key(&app);
+    let paid = fields(&app, gid, "N-1-1", "paid");
+
+    let forger = GeneratedKeys::generate(2048).unwrap();
+    let forged = sign(&paid, forger.private_key());
+    let mut tampered = sign(&fields(&app, gid, "N-1-1", "cancel"), key.private());
+    tampered
+        .iter_mut()
+        .find(|(k, _)| k == "payment_status")
+        .unwrap()
+        .1 = "paid".into();
+    let mut amount_changed = sign(&paid, key.private());
+    amount_changed
+        .iter_mut()
+        .find(|(k, _)| k == "payment_amount")
+        .unwrap()
+        .1 = "15000.00".into();
+    let unsigned = paid.clone();
+    let mut garbage = paid.clone();
+    garbage.push(("sign".into(), "AAAA".into()));
+    for (name, attempt) in [
+        ("forged", forged),
+        ("tampered status", tampered),
+        ("tampered amount", amount_changed),
+        ("unsigned", unsigned),
+        ("garbage sign", garbage),
+    ] {
+        let reply = send_get(&app, &attempt);
+        assert_eq!(
+            (reply.status, reply.code().as_str()),
+            (401, "invalid_signature"),
+            "{name}"
+        );
+    }
+    let after = app.session(&id);
+    assert_eq!(after["status"], "pending");
+    assert_eq!(after["history"], before["history"], "nothing changed");
+    assert!(app.daemon.stderr().contains("notification refused"));
+
+    // The genuine one is accepted with the gateway's plain "OK".
+    let reply = send_get(&app, &sign(&paid, key.private()));
+    assert_eq!((reply.status, reply.text.as_str()), (200, "OK"));
+    app.wait_for_status(&token, "paid");
+}
+
+#[test]
+fn notifications_arrive_by_query_form_or_json_and_duplicates_are_idempotent() {
+    let dir = data_dir();
+    let app = Checkout::start(dir.path(), "");
+    let key = gateway_key(&app);
+    let url = format!("{}/webhooks/alikassa", app.base);
+
+    // POST form.
+    let (token, id, gid) = pending(&app, "F-1");
+    let signed = sign(&fields(&app, gid, "F-1-1", "paid"), key.private());
+    let reply = app.send(app.client().post(&url).form(&signed));
+    assert_eq!(
+        (reply.status, reply.text.as_str()),
+        (200, "OK"),
+        "{}",
+        reply.text
+    );
+    app.wait_for_status(&token, "paid");
+    let len = history_len(&app, &id);
+    // The same notification again (the gateway retries): 200, nothing new.
+    for _ in 0..3 {
+        let reply = app.send(app.client().post(&url).form(&signed));
+        assert_eq!((reply.status, reply.text.as_str()), (200, "OK"));
+    }
+    assert_eq!(history_len(&app, &id), len);
+
+    // POST JSON, with the id as a number as one integrator's gateway sends it.
+    let (token, _, gid) = pending(&app, "J-1");
+    let signed = sign(&fields(&app, gid, "J-1-1", "fail"), key.private());
+    let mut body = serde_json::Map::new();
+    for (k, v) in &signed {
+        body.insert(k.clone(), Value::String(v.clone()));
+    }
+    let reply = app.send(app.client().post(&url).json(&Value::Object(body)));
+    assert_eq!(
+        (reply.status, reply.text.as_str()),
+        (200, "OK"),
+        "{}",
+        reply.text
+    );
+    app.wait_for_status(&token, "failed");
+
+    // GET with the sign's '+' sent raw (decoded as a space by a form parser).
+    let (token, _, gid) = pending(&app, "Q-1");
+    let signed = sign(&fields(&app, gid, "Q-1-1", "paid"), key.private());
+    let query: Vec<String> = signed
+        .iter()
+        .map(|(k, v)| {
+            let v = if k == "sign" {
+                v.replace('/', "%2F").replace('=', "%3D")
+            } else {
+                v.replace(' ', "%20")
+            };
+            format!("{k}={v}")
+        })
+        .collect();
+    let reply = app.send(app.client().get(format!("{url}?{}", query.join("&"))));
+    assert_eq!(
+        (reply.status, reply.text.as_str()),
+        (200, "OK"),
+        "{}",
+        reply.text
+    );
+    app.wait_for_status(&token, "paid");
+}
+
+#[test]
+fn final_states_never_regress() {
+    let dir = data_dir();
+    let app = Checkout::start(dir.path(), "");
+    let key = gateway_key(&app);
+    let (token, id, gid) = pending(&app, "R-1");
+    app.control(&format!("payments/{gid}/paid"), None);
+    app.wait_for_status(&token, "paid");
+    let cancel = sign(&fields(&app, gid, "R-1-1", "cancel"), key.private());
+    let reply = send_get(&app, &cancel);
+    assert_eq!(
+        reply.status, 200,
+        "a verified conflicting final is acknowledged"
+    );
+    let details = app.session(&id);
+    assert_eq!(details["status"], "paid");
+    assert_eq!(details["payment_status"], "paid");
+    let last = details["history"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert_eq!(
+        last["detail"],
+        "ignored: gateway reported cancel after paid"
+    );
+    assert_eq!(last["status"], "paid");
+}
+
+#[test]
+fn the_reconciler_finds_a_status_whose_notification_was_lost() {
+    let dir = data_dir();
+    let app = Checkout::start(dir.path(), "");
+    let (token, id, gid) = pending(&app, "L-1");
+    app.faults(&json!({"drop_notifications": 1}));
+    app.control(&format!("payments/{gid}/paid"), None);
+    // No notification comes; the first poll is due 10 s after the payment was created.
+    let status = app.get(&format!("/api/v1/checkout/{token}/status")).json();
+    assert_eq!(status["status"], "pending");
+    assert_eq!(app.gateway_calls("v1/payment/status"), 0);
+    app.control("clock/advance?secs=11", None);
+    app.wait_for_status(&token, "paid");
+    let details = app.session(&id);
+    let last = details["history"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert_eq!(last["source"], "reconciler");
+    assert_eq!(app.gateway_calls("v1/payment/status"), 1);
+}
+
+#[test]
+fn at_most_one_upstream_status_call_per_payment_per_ten_seconds() {
+    let dir = data_dir();
+    let app = Checkout::start(dir.path(), "");
+    let (token, _, gid) = pending(&app, "C-1");
+    let check = |app: &Checkout| app.post(&format!("/api/v1/checkout/{token}/check"), &json!({}));
+    // Many browsers, many clicks, at once.
+    let replies: Vec<e2e::server::Reply> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..16).map(|_| scope.spawn(|| check(&app))).collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert!(
+        replies
+            .iter()
+            .all(|r| r.status == 200 && r.json()["status"] == "pending")
+    );
+    let limited = replies
+        .iter()
+        .filter(|r| r.header("retry-after").is_some())
+        .count();
+    assert_eq!(limited, 15, "all but one were answered from the store");
+    assert_eq!(app.gateway_calls("v1/payment/status"), 1);
+
+    // Paid, notification lost; within the window the buyer's check does not call upstream.
+    app.faults(&json!({"drop_notifications": 1}));
+    app.control(&format!("payments/{gid}/paid"), None);
+    let reply = check(&app);
+    assert_eq!(reply.json()["status"], "pending");
+    let wait: u64 = reply.header("retry-after").unwrap().parse().unwrap();
+    assert!((1..=10).contains(&wait), "{wait}");
+    assert_eq!(app.gateway_calls("v1/payment/status"), 1);
+
+    // Ten seconds later (sandbox clock), one more call finds it paid.
+    app.control("clock/advance?secs=10", None);
+    let reply = check(&app);
+    app.wait_for_status(&token, "paid");
+    assert!(reply.header("retry-after").is_none() || reply.json()["status"] == "paid");
+    assert_eq!(app.gateway_calls("v1/payment/status"), 2);
+}
+
+#[test]
+fn sessions_expire_at_their_deadline() {
+    let dir = data_dir();
+    let app = Checkout::start(dir.path(), "");
+    let open = app.create_session("E-1", "10.00");
+    let open_token = open["token"].as_str().unwrap();
+    let (pending_token, pending_id, _) = pending(&app, "E-2");
+    app.control("clock/advance?secs=901", None);
+    app.wait_for_status(open_token, "expired");
+    app.wait_for_status(&pending_token, "expired");
+    // The gateway's own cancel of the expired payment does not change that.
+    app.wait_until("the gateway cancelled the payment", || {
+        app.session(&pending_id)["payment_status"] == "cancel"
+    });
+    assert_eq!(app.session(&pending_id)["status"], "expired");
+    let reply = app.pay(open_token, "sbp");
+    assert_eq!(
+        (reply.status, reply.code().as_str()),
+        (410, "session_expired")
+    );
+}
