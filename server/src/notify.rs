@@ -14,8 +14,9 @@ use crate::signing::signed_text::notification_candidates;
 use crate::signing::{Digest, PublicKey};
 use crate::store::encode_hex;
 
-/// A notification as received: its fields in order (query, then body) and, for a JSON body,
-/// the raw bytes.
+/// A notification as received from exactly one source (query, form body or JSON body — never
+/// a mix): its fields in order and, for a JSON body, the raw bytes (then the fields are read
+/// from those bytes).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RawNotification {
     /// Name → raw text; for a repeated name the last one counts.
@@ -36,6 +37,9 @@ pub enum NotifyError {
         /// Texts tried.
         candidates: usize,
     },
+    /// The JSON body is not a JSON object.
+    #[error("the notification body is not a JSON object")]
+    MalformedBody,
     /// Verified, but a field the checkout needs is missing or malformed.
     #[error("verified notification is unusable: {0}")]
     Invalid(#[from] NotificationError),
@@ -80,7 +84,17 @@ impl NotificationVerifier {
 
     /// Verifies `raw`, then reads the fields the checkout needs.
     pub fn verify(&self, raw: &RawNotification) -> Result<Verified, NotifyError> {
-        let fields = &raw.fields;
+        // Every field is read from the one source the candidate texts are built from: a JSON
+        // body's own fields when there is one (never anything received beside it), else the
+        // received pairs. So whatever verifies also covers what is read below.
+        let body_fields;
+        let fields: &[(String, String)] = match raw.json_body.as_deref() {
+            Some(body) => {
+                body_fields = json_fields(body).ok_or(NotifyError::MalformedBody)?;
+                &body_fields
+            }
+            None => &raw.fields,
+        };
         let sign = fields
             .iter()
             .rev()
@@ -107,6 +121,12 @@ impl NotificationVerifier {
                 candidates: candidates.len(),
             })?;
         let notification = as_notification(fields);
+        // Absent means "not said"; present but unparseable is refused, never read as absent,
+        // or a garbled account would pass the "is it ours" check.
+        let account = match notification.account.as_deref() {
+            None | Some("") => None,
+            Some(_) => Some(notification.account_uuid()?),
+        };
         Ok(Verified {
             kind: notification.notification_type()?,
             id: notification.gateway_id()?,
@@ -114,7 +134,7 @@ impl NotificationVerifier {
             status: notification.status()?,
             paid_amount: notification.payment_amount_money().ok().flatten(),
             partial: notification.partial_payment().ok().flatten(),
-            account: notification.account_uuid().ok(),
+            account,
             variant: candidate.label.clone(),
             digest,
             dedupe_key: encode_hex(&sha256(candidate.text.as_bytes())),

@@ -195,3 +195,57 @@ fn a_crash_during_create_is_recovered_by_lookup_not_by_a_second_create() {
     assert_eq!(app.gateway_payments("CR-1-1"), 1);
     assert_eq!(app.gateway_payments("CR-1-2"), 0);
 }
+
+#[test]
+fn a_lost_payment_found_paid_ends_the_session_without_a_second_payment() {
+    let dir = data_dir();
+    let app = Checkout::start(dir.path(), CONFIG);
+    let created = app.create_session("T-9", "100.00");
+    let (token, id) = (
+        created["token"].as_str().unwrap(),
+        created["id"].as_str().unwrap(),
+    );
+    // The create answer is lost and so is the status lookup after it: the attempt stays
+    // `unknown` …
+    app.faults(&json!({"timeout_next": 2, "timeout_hold_ms": 5000}));
+    let reply = app.pay(token, "sbp");
+
+    assert_eq!(
+        (reply.status, reply.code().as_str()),
+        (504, "gateway_timeout"),
+        "{}",
+        reply.text
+    );
+    assert_eq!(app.session(id)["attempts"][0]["state"], "unknown");
+    // … and the payment gets paid anyway; its notification is lost.
+    let reply = app.send(
+        app.client()
+            .get(format!("{}/sandbox/control/payments", app.base))
+            .query(&[("order_id", "T-9-1")]),
+    );
+    let gid = reply.json()["payments"][0]["id"].as_u64().unwrap();
+    app.faults(&json!({"drop_notifications": 1}));
+    app.control(&format!("payments/{gid}/paid"), None);
+
+    // The retry looks the order id up, finds it paid: the session is paid and stays paid —
+    // no second gateway payment, no `pending` written over it.
+    let retry = app.pay(token, "sbp");
+    assert_eq!(
+        (retry.status, retry.code().as_str()),
+        (409, "session_closed"),
+        "{}",
+        retry.text
+    );
+    assert_eq!(app.gateway_payments("T-9-2"), 0);
+    let details = app.session(id);
+    assert_eq!(details["status"], "paid", "{details}");
+    assert_eq!(details["payment_status"], "paid");
+    assert_eq!(
+        details["history"].as_array().unwrap().last().unwrap()["status"],
+        "paid"
+    );
+    let again = app.pay(token, "card_form");
+    assert_eq!(again.code(), "session_closed");
+    assert_eq!(app.session(id)["status"], "paid");
+    one_payment_per_attempt(&app, id);
+}

@@ -189,3 +189,108 @@ fn the_same_content_has_the_same_dedupe_key() {
     let c = verifier().verify(&raw(signed(&f, Digest::Sha1))).unwrap();
     assert_ne!(a.dedupe_key, c.dedupe_key);
 }
+
+/// The text of a success/fail redirect signed with the notification key (§4.5), as a buyer
+/// gets it from the sandbox's redirect form by cancelling.
+fn redirect_sign(order_id: &str, uuid: &str) -> String {
+    let pairs = vec![
+        ("order_id".to_owned(), order_id.to_owned()),
+        ("uuid".to_owned(), uuid.to_owned()),
+    ];
+    let text = crate::signing::signed_text::redirect_text(&pairs);
+    gateway_key()
+        .private_key()
+        .sign(text.as_bytes(), Digest::Sha1)
+        .unwrap()
+}
+
+#[test]
+fn a_redirect_signature_is_never_a_notification() {
+    let uuid = "9b1d2c3e-4f50-4a6b-8c7d-0e1f2a3b4c5d";
+    let sign = redirect_sign("A-7/1-1", uuid);
+    let body = serde_json::json!({"order_id": "A-7/1-1", "uuid": uuid, "sign": sign})
+        .to_string()
+        .into_bytes();
+    // As the webhook reads it (the body alone), and as a merging reader would have: the
+    // body's fields plus unsigned `type`, `id`, `payment_status` from the query.
+    let mut merged = vec![
+        ("type".to_owned(), "payment".to_owned()),
+        ("id".to_owned(), "100000123".to_owned()),
+        ("payment_status".to_owned(), "paid".to_owned()),
+        ("payment_amount".to_owned(), "1500.00".to_owned()),
+    ];
+    merged.extend(json_fields(&body).unwrap());
+    for fields in [json_fields(&body).unwrap(), merged.clone()] {
+        let refused = verifier().verify(&RawNotification {
+            fields,
+            json_body: Some(body.clone()),
+        });
+        assert!(
+            matches!(refused, Err(NotifyError::BadSignature { .. })),
+            "{refused:?}"
+        );
+    }
+    // Nor as a query / form (no JSON body to re-encode).
+    assert!(matches!(
+        verifier().verify(&raw(merged)),
+        Err(NotifyError::BadSignature { .. })
+    ));
+}
+
+#[test]
+fn a_json_body_is_read_alone_whatever_else_was_received() {
+    let body = br#"{"type":"payment","id":100000124,"order_id":"A-2-1","payment_status":"wait"}"#;
+    let text = json_body_text(body, Default::default()).unwrap();
+    let sign = gateway_key()
+        .private_key()
+        .sign(text.as_bytes(), Digest::Sha1)
+        .unwrap();
+    let text = String::from_utf8(body.to_vec()).unwrap();
+    let body = format!("{},\"sign\":\"{sign}\"}}", text.trim_end_matches('}')).into_bytes();
+    let mut fields = json_fields(&body).unwrap();
+    fields.push(("payment_status".into(), "paid".into()));
+    fields.push(("id".into(), "999".into()));
+    let v = verifier()
+        .verify(&RawNotification {
+            fields,
+            json_body: Some(body),
+        })
+        .unwrap();
+    assert_eq!(v.status, PaymentStatus::Wait, "the signed value wins");
+    assert_eq!(v.id.get(), 100_000_124);
+}
+
+#[test]
+fn a_json_body_without_the_notification_fields_is_not_tried_as_whole() {
+    // Signed as a whole, but lacking `type`: not a notification.
+    let body = br#"{"id":100000124,"order_id":"A-2-1","payment_status":"paid"}"#;
+    let text = json_body_text(body, Default::default()).unwrap();
+    let sign = gateway_key()
+        .private_key()
+        .sign(text.as_bytes(), Digest::Sha1)
+        .unwrap();
+    let text = String::from_utf8(body.to_vec()).unwrap();
+    let body = format!("{},\"sign\":\"{sign}\"}}", text.trim_end_matches('}')).into_bytes();
+    let refused = verifier().verify(&RawNotification {
+        fields: json_fields(&body).unwrap(),
+        json_body: Some(body),
+    });
+    assert!(
+        matches!(refused, Err(NotifyError::BadSignature { .. })),
+        "{refused:?}"
+    );
+}
+
+#[test]
+fn a_present_but_malformed_account_is_refused_not_ignored() {
+    let mut f = fields();
+    f.iter_mut().find(|(k, _)| k == "account").unwrap().1 = "not-a-uuid".into();
+    assert!(matches!(
+        verifier().verify(&raw(signed(&f, Digest::Sha1))),
+        Err(NotifyError::Invalid(_))
+    ));
+    // Absent (or empty) is "not said": accepted, the account check has nothing to compare.
+    f.iter_mut().find(|(k, _)| k == "account").unwrap().1 = String::new();
+    let v = verifier().verify(&raw(signed(&f, Digest::Sha1))).unwrap();
+    assert_eq!(v.account, None);
+}

@@ -53,18 +53,15 @@ pub async fn notification(
         return Ok(ok());
     }
     let store = state.sessions.store();
-    let now = state.sessions.clock().now();
-    let first = store
-        .record_receipt(
-            &verified.dedupe_key,
-            Some(verified.id),
-            Some(verified.status),
-            "received",
-            now,
-        )
+    // A redelivery of what was already applied: nothing to do. The receipt is written only
+    // after the change it stands for is committed, so an interrupted delivery (the request
+    // cancelled between the two) is processed again rather than taken for a duplicate;
+    // applying twice is harmless because a status already held is `Unchanged`.
+    if store
+        .receipt_seen(&verified.dedupe_key)
         .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
-    if !first {
+        .map_err(|e| ApiError::Internal(e.to_string()))?
+    {
         tracing::info!(gateway_payment_id = %verified.id, "duplicate notification");
         return Ok(ok());
     }
@@ -75,22 +72,36 @@ pub async fn notification(
         paid_amount: verified.paid_amount,
         partial: verified.partial,
     };
-    match state
+    let applied = state
         .sessions
         .apply_report(&report, StatusSource::Notification)
-        .await
-    {
-        Ok(Applied::UnknownPayment) => {
+        .await?;
+    let outcome = match applied {
+        Applied::Changed => "changed",
+        Applied::Unchanged => "unchanged",
+        Applied::Conflict => "conflict",
+        Applied::UnknownPayment => {
+            // Not recorded: it may be about a payment whose create answer is still being
+            // committed, and its redelivery must get another chance to apply.
             tracing::warn!(gateway_payment_id = %verified.id, "notification for a payment we do not know");
-            Ok(ok())
+            return Ok(ok());
         }
-        Ok(_) => Ok(ok()),
-        Err(e) => {
-            // Let the gateway deliver it again.
-            let _ = store.forget_receipt(&verified.dedupe_key).await;
-            Err(e.into())
-        }
+    };
+    let now = state.sessions.clock().now();
+    let first = store
+        .record_receipt(
+            &verified.dedupe_key,
+            Some(verified.id),
+            Some(verified.status),
+            outcome,
+            now,
+        )
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    if !first {
+        tracing::info!(gateway_payment_id = %verified.id, "concurrent redelivery (applied once)");
     }
+    Ok(ok())
 }
 
 fn ok() -> Response {
@@ -102,28 +113,44 @@ fn ok() -> Response {
         .into_response()
 }
 
-/// The fields from the query string and, for a POST, the form or JSON body (body wins).
+/// The fields of exactly one source: a GET's query; a POST's JSON or form body; the query of
+/// a POST whose body is empty. Sources are never merged: the signature covers one set of
+/// values, and a field taken from another source (an unsigned query parameter next to a
+/// signed body) would let anyone choose what the checkout reads.
 async fn read_notification(
     request: Request,
     state: &AppState,
 ) -> Result<RawNotification, ApiError> {
-    let mut fields: Vec<(String, String)> = request
+    let query: Vec<(String, String)> = request
         .uri()
         .query()
         .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
         .unwrap_or_default();
-    let mut json_body = None;
-    if request.method() == Method::POST {
-        let json = is_json(request.headers());
-        let body = read_body(request, state).await?;
-        if json || body.first() == Some(&b'{') {
-            let parsed = json_fields(&body)
-                .ok_or_else(|| ApiError::InvalidJson("expected a JSON object".into()))?;
-            fields.extend(parsed);
-            json_body = Some(body.to_vec());
-        } else {
-            fields.extend(form_urlencoded::parse(&body).into_owned());
-        }
+    if request.method() != Method::POST {
+        return Ok(RawNotification {
+            fields: query,
+            json_body: None,
+        });
     }
-    Ok(RawNotification { fields, json_body })
+    let json = is_json(request.headers());
+    let body = read_body(request, state).await?;
+    if body.iter().all(u8::is_ascii_whitespace) {
+        // Some senders POST with everything in the query string and no body.
+        return Ok(RawNotification {
+            fields: query,
+            json_body: None,
+        });
+    }
+    if json || body.first() == Some(&b'{') {
+        let fields = json_fields(&body)
+            .ok_or_else(|| ApiError::InvalidJson("expected a JSON object".into()))?;
+        return Ok(RawNotification {
+            fields,
+            json_body: Some(body.to_vec()),
+        });
+    }
+    Ok(RawNotification {
+        fields: form_urlencoded::parse(&body).into_owned().collect(),
+        json_body: None,
+    })
 }

@@ -106,7 +106,18 @@ impl Sessions {
                         .await?
                     {
                         Adopted::Usable(answer) => return Ok(answer),
-                        Adopted::Unusable => {}
+                        Adopted::Unusable => {
+                            // Adopting may have ended the session (the lost payment was paid):
+                            // `session` is stale now, and going on would create a second
+                            // gateway payment and write `pending` over the final status.
+                            session = store
+                                .session_by_id(session.id)
+                                .await?
+                                .ok_or(SessionError::NotFound)?;
+                            if session.status.is_final() {
+                                return Err(SessionError::Closed(session.status));
+                            }
+                        }
                     }
                 }
                 Ok(None) => retry = Some(open.clone()),
@@ -141,10 +152,18 @@ impl Sessions {
     /// Sends the create call for `attempt` and records its outcome.
     async fn create_upstream(
         &self,
-        session: SessionRecord,
+        mut session: SessionRecord,
         mut attempt: AttemptRecord,
     ) -> Result<PayAnswer, SessionError> {
-        let request = self.create_request(&session, &attempt)?;
+        let sent_at = self.inner.clock.now();
+        let lifetime = gateway_lifetime(session.expires_at, sent_at);
+        let request = self.create_request(&session, &attempt, lifetime)?;
+        let session_id = session.id;
+        // The gateway's minimum lifetime (900 s) can outlast the session's remaining time: the
+        // payment then stays payable after our deadline. The session's deadline (and so the
+        // buyer's countdown, `PayAnswer.expires_at` and expiry) moves to the payment's, so the
+        // two end together instead of the buyer paying an "expired" checkout.
+        let payment_expires_at = session.expires_at.max(sent_at + lifetime.duration());
         tracing::info!(session = %session.id, attempt = attempt.number,
             gateway_order_id = attempt.gateway_order_id.as_str(), method = %attempt.method,
             "creating gateway payment");
@@ -160,6 +179,7 @@ impl Sessions {
                 match Requisites::from_gateway(attempt.method, &response) {
                     Ok(requisites) => {
                         attempt.requisites = Some(requisites);
+                        session.expires_at = payment_expires_at;
                         self.make_current(session, attempt, StatusSource::Pay).await
                     }
                     Err(e) => {
@@ -177,12 +197,25 @@ impl Sessions {
                 Err(SessionError::from_gateway(&e))
             }
             CreateOutcome::Found { status, cause } => {
+                // Made by this very call (found by its order id): same lifetime.
+                session.expires_at = payment_expires_at;
                 match self
                     .adopt(session, attempt, &status, StatusSource::Pay)
                     .await?
                 {
                     Adopted::Usable(answer) => Ok(answer),
-                    Adopted::Unusable => Err(SessionError::from_gateway(&cause)),
+                    Adopted::Unusable => {
+                        // Found paid: the buyer is told the session is over, not "try again".
+                        let fresh = store
+                            .session_by_id(session_id)
+                            .await?
+                            .ok_or(SessionError::NotFound)?;
+                        if fresh.status.is_final() {
+                            Err(SessionError::Closed(fresh.status))
+                        } else {
+                            Err(SessionError::from_gateway(&cause))
+                        }
+                    }
                 }
             }
             CreateOutcome::Unknown { cause, lookup } => {
@@ -300,6 +333,7 @@ impl Sessions {
         &self,
         session: &SessionRecord,
         attempt: &AttemptRecord,
+        lifetime: LifetimeSecs,
     ) -> Result<PaymentCreateRequest, SessionError> {
         let settings = &self.inner.settings;
         let kind = match attempt.method {
@@ -322,7 +356,7 @@ impl Sessions {
             session.customer_user_id.clone(),
         )
         .with_service(attempt.service.clone())
-        .with_lifetime(gateway_lifetime(session.expires_at, self.inner.clock.now()));
+        .with_lifetime(lifetime);
         if let Some(url) = &settings.notification_url {
             request = request.with_notification_url(url.clone());
         }

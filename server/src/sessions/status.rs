@@ -4,7 +4,10 @@
 //! Rules: a payment's final status never changes (a conflicting final is logged and kept in
 //! the history, nothing else changes); `paid` of any attempt pays the session, `cancel` /
 //! `fail` only end it when they concern the attempt the buyer sees; a cancel at or after the
-//! deadline shows as `expired`; a final session never changes.
+//! deadline shows as `expired`; a final session never changes — except that `paid` arriving
+//! for an `expired` / `cancelled` / `failed` session makes it `paid` ("paid after …" in the
+//! history), because money that arrived must never stay invisible. The reconciler keeps
+//! polling a payment that still waits after its session ended, until the gateway says final.
 
 use std::time::Duration;
 
@@ -182,9 +185,24 @@ impl Sessions {
                     session.current_attempt = Some(attempt.number);
                 }
             } else if new == PaymentStatus::Paid {
-                tracing::warn!(session = %session.id, status = %session.status,
-                    "payment reported paid after the session ended");
-                detail = Some(format!("paid after the session was {}", session.status));
+                // The one exception to "a final session never changes": money arrived for a
+                // session that had ended without it (the gateway payment outlived it, or its
+                // notification was lost and the reconciler found it later). The merchant must
+                // see `paid`, or a real payment stays invisible; the history says it was late.
+                let was = session.status;
+                tracing::warn!(session = %session.id, status = %was,
+                    "payment reported paid after the session ended: marking it paid");
+                session.status = SessionStatus::Paid;
+                session.updated_at = now;
+                session.current_attempt = Some(attempt.number);
+                let late = match was {
+                    SessionStatus::Expired => "paid after expiry".to_owned(),
+                    other => format!("paid after the session was {other}"),
+                };
+                detail = Some(match detail {
+                    Some(partial) => format!("{late}; {partial}"),
+                    None => late,
+                });
             }
         }
         let entry = StatusChange {

@@ -145,6 +145,24 @@ pub fn json_body_text(body: &[u8], flags: Flags) -> Result<String, serde_json::E
     Ok(php_json::encode_with(&value, flags))
 }
 
+/// Fields a JSON body must carry for variant (d) to be tried: the gateway signs other texts
+/// with the same key (the redirect's `{"order_id","uuid"}`, §4.5), and "any signed object"
+/// would let such a text pass as a notification.
+pub const NOTIFICATION_BODY_REQUIRED: [&str; 4] = ["type", "id", "payment_status", "order_id"];
+
+/// Whether a decoded JSON body is shaped like a notification: an object with every field of
+/// [`NOTIFICATION_BODY_REQUIRED`], none of them `null`.
+fn is_notification_body(body: &PhpValue) -> bool {
+    match body {
+        PhpValue::Map(entries) => NOTIFICATION_BODY_REQUIRED.iter().all(|name| {
+            entries
+                .iter()
+                .any(|(k, v)| k == name && !matches!(v, PhpValue::Null))
+        }),
+        _ => false,
+    }
+}
+
 /// The text signed for a success/fail redirect: `json_encode(["order_id"=>…, "uuid"=>…])`
 /// with the raw received strings (missing ⇒ `null`).
 pub fn redirect_text<F: Fields + ?Sized>(fields: &F) -> String {
@@ -185,7 +203,9 @@ pub fn notification_candidates<F: Fields + ?Sized>(
         })
         .map(|&v| (v.label().to_owned(), notification_value(fields, v)))
         .collect();
-    if let Some(Ok(mut body)) = json_body.map(PhpValue::from_json) {
+    if let Some(Ok(mut body)) = json_body.map(PhpValue::from_json)
+        && is_notification_body(&body)
+    {
         body.remove_key("sign");
         values.push(("d:json_body".to_owned(), body));
     }
@@ -335,7 +355,7 @@ mod tests {
 
     #[test]
     fn candidates_cover_variants_and_slash_twins_without_duplicates() {
-        let body = br#"{"type":"payment","id":1,"sign":"s","desc":"x/y"}"#;
+        let body = br#"{"type":"payment","id":1,"order_id":"o","payment_status":"paid","sign":"s","desc":"x/y"}"#;
         let candidates = notification_candidates(&sample(), Some(body));
         let labels: Vec<&str> = candidates.iter().map(|c| c.label.as_str()).collect();
         assert_eq!(
@@ -357,6 +377,21 @@ mod tests {
             candidates[0].text,
             notification_text(&sample(), NotificationVariant::Documented)
         );
+        // A body without every notification field (a redirect's `{order_id, uuid}`, signed
+        // with the same key) is never tried as a whole.
+        for body in [
+            &br#"{"order_id":"o","uuid":"u","sign":"s"}"#[..],
+            br#"{"type":"payment","id":1,"order_id":"o","payment_status":null,"sign":"s"}"#,
+            br#"["type","id","order_id","payment_status"]"#,
+        ] {
+            assert!(
+                notification_candidates(&sample(), Some(body))
+                    .iter()
+                    .all(|c| !c.label.starts_with("d:")),
+                "{}",
+                String::from_utf8_lossy(body)
+            );
+        }
         // Without slashes in any value the twins collapse.
         let plain = vec![("type", "payment"), ("card_brand", "VISA")];
         let labels: Vec<String> = notification_candidates(&plain, None)

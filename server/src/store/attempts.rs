@@ -110,7 +110,10 @@ impl Store {
         .transpose()
     }
 
-    /// Created, waiting attempts of live sessions whose next poll is due, soonest first.
+    /// Created, waiting attempts whose next poll is due, soonest first. Whatever the session's
+    /// status: a gateway payment can outlive its session (the gateway's lifetime is at least
+    /// 900 s), and a late `paid` whose notification was lost is found only by polling until
+    /// the gateway reports a final status.
     pub async fn attempts_due_for_poll(
         &self,
         now: OffsetDateTime,
@@ -120,9 +123,7 @@ impl Store {
             "SELECT ",
             attempt_columns!(),
             " FROM payment_attempts WHERE state = 'created' AND payment_status = 'wait' \
-             AND next_poll_at <= ? AND session_id IN \
-             (SELECT id FROM sessions WHERE status IN ('open', 'pending')) \
-             ORDER BY next_poll_at LIMIT ?"
+             AND next_poll_at <= ? ORDER BY next_poll_at LIMIT ?"
         ))
         .bind(ms(now))
         .bind(i64::from(limit))

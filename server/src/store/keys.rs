@@ -38,6 +38,17 @@ impl Store {
         Ok(())
     }
 
+    /// Whether a notification was recorded under `dedupe_key` (its effect is already applied:
+    /// receipts are recorded only after the state change succeeded).
+    pub async fn receipt_seen(&self, dedupe_key: &str) -> Result<bool, StoreError> {
+        let found: Option<(i64,)> =
+            sqlx::query_as("SELECT 1 FROM webhook_receipts WHERE dedupe_key = ?")
+                .bind(dedupe_key)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(found.is_some())
+    }
+
     /// Records a verified notification under `dedupe_key`; `false` when it was seen before.
     pub async fn record_receipt(
         &self,

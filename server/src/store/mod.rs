@@ -45,6 +45,15 @@ pub enum StoreError {
         /// The key, e.g. `order_id`.
         what: &'static str,
     },
+    /// A session's status changed since it was read: the write was refused (nothing of the
+    /// change was committed) so that a stale copy can never move a final status.
+    #[error("session {session}: writing status {to} refused, the stored status is final")]
+    StaleSession {
+        /// The session.
+        session: SessionId,
+        /// The status that was to be written.
+        to: String,
+    },
     /// A stored value does not read back (hand-edited database?).
     #[error("stored data is unreadable: {0}")]
     Corrupt(String),

@@ -223,19 +223,34 @@ impl Store {
             .collect()
     }
 
-    /// Writes a state change atomically: the session's status, an attempt, a history entry.
+    /// Writes a state change atomically: the session's status (with its current attempt and
+    /// deadline), an attempt, a history entry.
     pub async fn commit(&self, change: Change<'_>) -> Result<(), StoreError> {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         if let Some(s) = change.session {
-            sqlx::query(
-                "UPDATE sessions SET status = ?, current_attempt = ?, updated_at = ? WHERE id = ?",
+            // The backstop against stale copies: a final status is never overwritten by another
+            // one, except that money arriving (`paid`) may close a session that had already
+            // ended without it (see `Sessions::apply_locked`, "paid after …"). Writing the
+            // status a row already has is allowed (current attempt / time only).
+            let done = sqlx::query(
+                "UPDATE sessions SET status = ?1, current_attempt = ?2, updated_at = ?3, \
+                 expires_at = ?5 WHERE id = ?4 AND (status IN ('open', 'pending') OR status = ?1 \
+                 OR (?1 = 'paid' AND status IN ('expired', 'cancelled', 'failed')))",
             )
             .bind(s.status.as_str())
             .bind(s.current_attempt.map(i64::from))
             .bind(ms(s.updated_at))
             .bind(s.id.to_string())
+            .bind(ms(s.expires_at))
             .execute(&mut *tx)
             .await?;
+            if done.rows_affected() != 1 {
+                // Dropping `tx` rolls back: no attempt or history of a refused change is kept.
+                return Err(StoreError::StaleSession {
+                    session: s.id,
+                    to: s.status.as_str().to_owned(),
+                });
+            }
         }
         if let Some(a) = change.attempt {
             super::attempts::update(&mut tx, a).await?;

@@ -240,8 +240,9 @@ async fn reconciler_queries_and_schedule() {
             .unwrap(),
         vec![s.id]
     );
-    // A final session is polled and expired no more.
-    s.status = SessionStatus::Paid;
+    // A final session is expired no more, but a gateway payment that still waits is polled
+    // until the gateway says final (it can outlive its session and be paid late).
+    s.status = SessionStatus::Expired;
     store
         .commit(Change {
             session: Some(&s),
@@ -249,12 +250,21 @@ async fn reconciler_queries_and_schedule() {
         })
         .await
         .unwrap();
+    let due = store
+        .attempts_due_for_poll(T0 + Duration::from_secs(60), 10)
+        .await
+        .unwrap();
+    assert_eq!(due.len(), 1, "still waiting at the gateway: still polled");
+    a.payment_status = Some(PaymentStatus::Cancel);
+    a.next_poll_at = None;
+    store.save_attempt(&a).await.unwrap();
     assert!(
         store
             .attempts_due_for_poll(T0 + Duration::from_secs(60), 10)
             .await
             .unwrap()
-            .is_empty()
+            .is_empty(),
+        "final at the gateway: polled no more"
     );
     assert!(
         store
@@ -375,4 +385,118 @@ async fn keys_receipts_and_a_reopened_file_keep_everything() {
             .unwrap()
     );
     store.ping().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_stale_copy_never_overwrites_a_final_status() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path()).await;
+    let mut s = session("S-1", T0);
+    store.insert_session(&s, &created(T0)).await.unwrap();
+    let mut a = attempt(&s, 1);
+    store.insert_attempt(&a).await.unwrap();
+    s.status = SessionStatus::Pending;
+    store
+        .commit(Change {
+            session: Some(&s),
+            ..Change::default()
+        })
+        .await
+        .unwrap();
+    let stale = s.clone();
+    let mut paid = s.clone();
+    paid.status = SessionStatus::Paid;
+    store
+        .commit(Change {
+            session: Some(&paid),
+            ..Change::default()
+        })
+        .await
+        .unwrap();
+    let history_before = store.history(s.id).await.unwrap();
+
+    // A writer holding the `pending` copy (read before the payment was applied) is refused,
+    // and nothing of its change is kept: neither the attempt nor the history entry.
+    a.state = AttemptState::Created;
+    let entry = StatusChange {
+        status: SessionStatus::Pending,
+        payment_status: Some(PaymentStatus::Wait),
+        gateway_payment_id: None,
+        source: StatusSource::Pay,
+        detail: None,
+        at: T0,
+    };
+    let refused = store
+        .commit(Change {
+            session: Some(&stale),
+            attempt: Some(&a),
+            history: Some(&entry),
+        })
+        .await;
+    assert!(
+        matches!(refused, Err(StoreError::StaleSession { .. })),
+        "{refused:?}"
+    );
+    let now = store.session_by_id(s.id).await.unwrap().unwrap();
+    assert_eq!(now.status, SessionStatus::Paid);
+    assert_eq!(store.history(s.id).await.unwrap(), history_before);
+    assert_eq!(
+        store.attempts(s.id).await.unwrap()[0].state,
+        AttemptState::Creating
+    );
+    // Paid is final for good: not even another final status replaces it.
+    let mut expired = paid.clone();
+    expired.status = SessionStatus::Expired;
+    assert!(matches!(
+        store
+            .commit(Change {
+                session: Some(&expired),
+                ..Change::default()
+            })
+            .await,
+        Err(StoreError::StaleSession { .. })
+    ));
+    // Rewriting the status a row has is fine (current attempt / time only).
+    store
+        .commit(Change {
+            session: Some(&paid),
+            ..Change::default()
+        })
+        .await
+        .unwrap();
+
+    // The one allowed move out of a final status: money arriving after the session ended.
+    let mut late = session("S-2", T0);
+    store.insert_session(&late, &created(T0)).await.unwrap();
+    late.status = SessionStatus::Expired;
+    store
+        .commit(Change {
+            session: Some(&late),
+            ..Change::default()
+        })
+        .await
+        .unwrap();
+    let mut reopened = late.clone();
+    reopened.status = SessionStatus::Pending;
+    assert!(matches!(
+        store
+            .commit(Change {
+                session: Some(&reopened),
+                ..Change::default()
+            })
+            .await,
+        Err(StoreError::StaleSession { .. })
+    ));
+    late.status = SessionStatus::Paid;
+    store
+        .commit(Change {
+            session: Some(&late),
+            ..Change::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        store.session_by_id(late.id).await.unwrap().unwrap().status,
+        SessionStatus::Paid
+    );
 }
