@@ -1,26 +1,29 @@
 //! The alikassa-checkout widget: a Leptos (CSR) component tree compiled to WebAssembly.
 //!
-//! For now it renders the checkout shell; the payment views arrive with the widget work.
+//! `checkout.js` (hand-written, beside the build) loads this module and calls [`mount`] for
+//! `<script data-token>` tags, `<alikassa-checkout>` elements and `AliKassaCheckout.mount()`.
+//! The widget renders in a Shadow DOM root, talks to the widget API of the server it was loaded
+//! from, and reports what happens as DOM events and an `onEvent` callback.
+//!
+//! Pure logic ([`i18n`], [`format`], [`countdown`], [`backoff`], [`qr`]) is tested natively;
+//! components and the mount in a browser (`tests/*.rs`, wasm-bindgen-test).
 
-use leptos::prelude::*;
-use wasm_bindgen::prelude::*;
+pub mod api;
+pub mod app;
+pub mod backoff;
+pub mod clipboard;
+pub mod clock;
+pub mod countdown;
+pub mod dom;
+pub mod events;
+pub mod feed;
+pub mod format;
+pub mod i18n;
+pub mod json;
+pub mod mount;
+pub mod qr;
+pub mod sse;
+pub mod theme;
+pub mod views;
 
-/// The outer frame every checkout view is drawn in.
-#[component]
-pub fn CheckoutShell() -> impl IntoView {
-    view! {
-        <section class="akc-shell" data-testid="checkout">
-            <h1 class="akc-title">"AliKassa Checkout"</h1>
-            <p class="akc-note" role="status" data-testid="status" data-status="open">
-                "Оплата скоро будет доступна"
-            </p>
-        </section>
-    }
-}
-
-/// Entry point run by the generated `checkout.js` once the module is instantiated.
-#[wasm_bindgen(start)]
-pub fn start() {
-    console_error_panic_hook::set_once();
-    leptos::mount::mount_to_body(CheckoutShell);
-}
+pub use mount::{MountError, MountOptions, WidgetHandle, mount, mount_with};

@@ -78,6 +78,18 @@ impl HttpUrl {
         Ok(Self(text))
     }
 
+    /// For a client reading a URL our server already validated with [`HttpUrl::parse`] (the
+    /// browser widget): checks only the `http(s)://` scheme, so a wasm build does not carry the
+    /// full validator (IP address parsing, Unicode tables). `None` for any other text.
+    pub fn from_validated(text: String) -> Option<Self> {
+        let b = text.as_bytes();
+        let has = |prefix: &[u8]| {
+            b.get(..prefix.len())
+                .is_some_and(|p| p.eq_ignore_ascii_case(prefix))
+        };
+        (has(b"https://") || has(b"http://")).then_some(Self(text))
+    }
+
     /// The URL as given.
     pub fn as_str(&self) -> &str {
         &self.0
@@ -165,6 +177,18 @@ impl Serialize for HttpUrl {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn from_validated_checks_the_scheme_only() {
+        let ok = HttpUrl::from_validated("HTTPS://pay.example/x".into()).unwrap();
+        assert_eq!(ok.as_str(), "HTTPS://pay.example/x");
+        assert!(ok.is_https());
+        assert!(HttpUrl::from_validated("http://a".into()).is_some());
+        assert!(HttpUrl::from_validated("http://пример.рф/".into()).is_some());
+        assert!(HttpUrl::from_validated("javascript:alert(1)".into()).is_none());
+        assert!(HttpUrl::from_validated("ftp://a.example".into()).is_none());
+        assert!(HttpUrl::from_validated(String::new()).is_none());
+    }
 
     #[test]
     fn accepts_usual_urls() {

@@ -1,0 +1,282 @@
+//! `mount(element, options)`: the widget inside a Shadow DOM root with its own constructed
+//! stylesheet, so the shop's CSS cannot reach it and it cannot reach the shop — and no inline
+//! `<style>` is needed under a strict Content-Security-Policy.
+
+use std::any::Any;
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+use std::str::FromStr;
+
+use leptos::prelude::*;
+use shared::api::{Locale, SessionToken};
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use web_sys::{CssStyleSheet, Element, HtmlElement, ShadowRoot, ShadowRootInit, ShadowRootMode};
+
+use crate::api::HttpBackend;
+use crate::app::{AppSetup, checkout_app};
+use crate::events::Emitter;
+use crate::theme::Theme;
+use crate::views::Ui;
+use crate::{clock::Clock, dom};
+
+/// The widget's stylesheet (`style/widget.css`, minified by `build.rs`), adopted by every
+/// shadow root.
+pub const WIDGET_CSS: &str = include_str!(concat!(env!("OUT_DIR"), "/widget.min.css"));
+
+/// Tag of the custom element; a target with this tag hosts the shadow root itself.
+const CUSTOM_ELEMENT: &str = "ALIKASSA-CHECKOUT";
+
+/// Why `mount` refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MountError {
+    /// No `token` option.
+    #[error("AliKassaCheckout: the `token` option is required")]
+    MissingToken,
+    /// The token is malformed.
+    #[error("AliKassaCheckout: invalid token: {0}")]
+    BadToken(String),
+    /// An unsupported `locale`.
+    #[error("AliKassaCheckout: {0}")]
+    BadLocale(String),
+    /// An unsupported `theme`.
+    #[error("AliKassaCheckout: {0}")]
+    BadTheme(String),
+    /// An unsupported `mode`.
+    #[error("AliKassaCheckout: unknown mode {0:?}; expected embedded or hosted")]
+    BadMode(String),
+    /// The browser refused to build the widget's DOM.
+    #[error("AliKassaCheckout: the browser refused to create the widget: {0}")]
+    Dom(String),
+}
+
+/// Options read from the JS object given to `mount`.
+#[derive(Debug, Clone)]
+pub struct MountOptions {
+    /// The session token.
+    pub token: SessionToken,
+    /// Explicit language (else the session's).
+    pub locale: Option<Locale>,
+    /// Colour scheme.
+    pub theme: Theme,
+    /// Our server's origin (`checkout.js` passes its own).
+    pub api_base: String,
+    /// Full page rather than embedded.
+    pub hosted: bool,
+    /// The merchant's callback.
+    pub on_event: Option<js_sys::Function>,
+}
+
+fn get_string(options: &JsValue, key: &str) -> Option<String> {
+    js_sys::Reflect::get(options, &key.into())
+        .ok()
+        .and_then(|v| v.as_string())
+        .filter(|s| !s.is_empty())
+}
+
+impl MountOptions {
+    /// Reads `{token, locale?, theme?, apiBase?, mode?, onEvent?}`.
+    pub fn from_js(options: &JsValue) -> Result<Self, MountError> {
+        let token = get_string(options, "token").ok_or(MountError::MissingToken)?;
+        let token = SessionToken::parse(token).map_err(|e| MountError::BadToken(e.to_string()))?;
+        let locale = get_string(options, "locale")
+            .map(|l| Locale::from_str(&l).map_err(|e| MountError::BadLocale(e.to_string())))
+            .transpose()?;
+        let theme = get_string(options, "theme")
+            .map(|t| Theme::from_str(&t).map_err(|e| MountError::BadTheme(e.to_string())))
+            .transpose()?
+            .unwrap_or_default();
+        let hosted = match get_string(options, "mode").as_deref() {
+            None | Some("embedded") => false,
+            Some("hosted") => true,
+            Some(other) => return Err(MountError::BadMode(other.to_owned())),
+        };
+        let api_base = get_string(options, "apiBase")
+            .or_else(|| dom::window().and_then(|w| w.location().origin().ok()))
+            .unwrap_or_default();
+        let on_event = js_sys::Reflect::get(options, &"onEvent".into())
+            .ok()
+            .and_then(|f| f.dyn_into::<js_sys::Function>().ok());
+        Ok(Self {
+            token,
+            locale,
+            theme,
+            api_base,
+            hosted,
+            on_event,
+        })
+    }
+}
+
+thread_local! {
+    static SHEET: RefCell<Option<CssStyleSheet>> = const { RefCell::new(None) };
+}
+
+/// The shared constructed stylesheet, made once.
+fn stylesheet() -> Option<CssStyleSheet> {
+    SHEET.with(|cell| {
+        let mut sheet = cell.borrow_mut();
+        if sheet.is_none() {
+            let made = CssStyleSheet::new().ok()?;
+            made.replace_sync(WIDGET_CSS).ok()?;
+            *sheet = Some(made);
+        }
+        sheet.clone()
+    })
+}
+
+/// Gives `root` the widget's CSS: adopted where supported, else a `<style>` element (older
+/// browsers; needs a CSP that allows it).
+fn style(root: &ShadowRoot) -> Result<(), MountError> {
+    if let Some(sheet) = stylesheet() {
+        root.set_adopted_style_sheets(&js_sys::Array::of1(&sheet));
+        return Ok(());
+    }
+    let document = dom::document().ok_or_else(|| MountError::Dom("no document".into()))?;
+    let element = document
+        .create_element("style")
+        .map_err(|e| MountError::Dom(format!("{e:?}")))?;
+    element.set_text_content(Some(WIDGET_CSS));
+    root.append_child(&element)
+        .map_err(|e| MountError::Dom(format!("{e:?}")))?;
+    Ok(())
+}
+
+/// A mounted widget (`destroy`, `setLocale`, `setTheme`).
+#[wasm_bindgen]
+pub struct WidgetHandle {
+    unmount: Option<Box<dyn Any>>,
+    host: Element,
+    owned_host: bool,
+    locale: RwSignal<Locale>,
+    theme: RwSignal<Theme>,
+}
+
+impl std::fmt::Debug for WidgetHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WidgetHandle")
+            .field("mounted", &self.unmount.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+#[wasm_bindgen]
+impl WidgetHandle {
+    /// Removes the widget and stops everything it runs (event stream, timers).
+    pub fn destroy(&mut self) {
+        self.unmount.take();
+        if self.owned_host {
+            self.host.remove();
+        } else if let Some(root) = self.host.shadow_root() {
+            root.set_inner_html("");
+        }
+    }
+
+    /// Switches the language in place (`ru`, `en`), without remounting.
+    #[wasm_bindgen(js_name = setLocale)]
+    pub fn set_locale(&self, locale: &str) -> Result<(), JsError> {
+        let locale = Locale::from_str(locale).map_err(|e| JsError::new(&e.to_string()))?;
+        self.locale.try_set(locale);
+        Ok(())
+    }
+
+    /// Switches the colour scheme (`light`, `dark`, `auto`).
+    #[wasm_bindgen(js_name = setTheme)]
+    pub fn set_theme(&self, theme: &str) -> Result<(), JsError> {
+        let theme = Theme::from_str(theme).map_err(|e| JsError::new(&e.to_string()))?;
+        self.theme.try_set(theme);
+        Ok(())
+    }
+
+    /// The current language.
+    #[wasm_bindgen(getter)]
+    pub fn locale(&self) -> String {
+        self.locale
+            .try_get_untracked()
+            .unwrap_or_default()
+            .as_str()
+            .to_owned()
+    }
+}
+
+/// Where the shadow root lives: the custom element itself, or a new element of ours inside
+/// the shop's target.
+fn shadow_host(target: &Element) -> Result<(Element, bool), MountError> {
+    if target.tag_name().eq_ignore_ascii_case(CUSTOM_ELEMENT) {
+        return Ok((target.clone(), false));
+    }
+    let document = dom::document().ok_or_else(|| MountError::Dom("no document".into()))?;
+    let host = document
+        .create_element("div")
+        .map_err(|e| MountError::Dom(format!("{e:?}")))?;
+    let _ = host.set_attribute("data-alikassa-checkout", "");
+    target
+        .append_child(&host)
+        .map_err(|e| MountError::Dom(format!("{e:?}")))?;
+    Ok((host, true))
+}
+
+/// Mounts a widget with the given parts (the public [`mount`] and tests use this).
+pub fn mount_with(
+    target: &Element,
+    options: MountOptions,
+    backend: Rc<dyn crate::api::Backend>,
+    clock: Option<Clock>,
+    mobile: bool,
+) -> Result<WidgetHandle, MountError> {
+    let (host, owned_host) = shadow_host(target)?;
+    let root = match host.shadow_root() {
+        Some(root) => {
+            root.set_inner_html("");
+            root
+        }
+        None => host
+            .attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))
+            .map_err(|e| MountError::Dom(format!("{e:?}")))?,
+    };
+    style(&root)?;
+    let document = dom::document().ok_or_else(|| MountError::Dom("no document".into()))?;
+    let container = document
+        .create_element("div")
+        .map_err(|e| MountError::Dom(format!("{e:?}")))?
+        .dyn_into::<HtmlElement>()
+        .map_err(|_| MountError::Dom("div is not an HTML element".into()))?;
+    root.append_child(&container)
+        .map_err(|e| MountError::Dom(format!("{e:?}")))?;
+
+    let emitter = Rc::new(Emitter::new(host.clone(), options.on_event.clone()));
+    let signals = Rc::new(Cell::new(None));
+    let out = Rc::clone(&signals);
+    let unmount = leptos::mount::mount_to(container, move || {
+        let ui = Ui::new(options.locale.unwrap_or_default(), options.hosted, mobile);
+        let theme = RwSignal::new(options.theme);
+        out.set(Some((ui.locale, theme)));
+        checkout_app(AppSetup {
+            backend,
+            emitter,
+            ui,
+            theme,
+            clock,
+            follow_session_locale: options.locale.is_none(),
+        })
+    });
+    let (locale, theme) = signals
+        .take()
+        .ok_or_else(|| MountError::Dom("the widget did not start".into()))?;
+    Ok(WidgetHandle {
+        unmount: Some(Box::new(unmount)),
+        host,
+        owned_host,
+        locale,
+        theme,
+    })
+}
+
+/// `mount(element, {token, locale?, theme?, apiBase?, mode?, onEvent?})` → a handle.
+#[wasm_bindgen]
+pub fn mount(target: Element, options: JsValue) -> Result<WidgetHandle, JsError> {
+    let options = MountOptions::from_js(&options).map_err(|e| JsError::new(&e.to_string()))?;
+    let backend = Rc::new(HttpBackend::new(&options.api_base, &options.token));
+    mount_with(&target, options, backend, None, dom::is_mobile())
+        .map_err(|e| JsError::new(&e.to_string()))
+}

@@ -1,0 +1,184 @@
+//! The widget embedded with one script tag on a shop page of another origin that has hostile
+//! CSS: it renders untouched, talks to its own server (CORS allowlist), and the page receives
+//! its DOM events. Also the `<alikassa-checkout>` custom element.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::time::{Duration, Instant};
+
+use e2e::browser::{Browser, CheckoutServer, ShopServer, WAIT, serial};
+use serde_json::{Value, json};
+
+async fn shop_events(browser: &Browser) -> Vec<String> {
+    match browser.js("return window.widgetEvents || []", vec![]).await {
+        Value::Array(items) => items
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_owned))
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+async fn until_event(browser: &Browser, name: &str) -> String {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        if let Some(e) = shop_events(browser)
+            .await
+            .into_iter()
+            .find(|e| e.starts_with(&format!("{name} ")))
+        {
+            return e;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no {name} event; got {:?}",
+            shop_events(browser).await
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn embedded_on_another_origin_with_hostile_css() {
+    let _serial = serial().await;
+    let shop = ShopServer::start();
+    let server = CheckoutServer::start(&[&shop.origin]);
+    shop.set_checkout(&server.base);
+    let (id, token) = server.create_session(&["card_transfer", "sbp"], "ru");
+    let browser = Browser::start().await;
+    browser
+        .goto(&format!("{}/embed?token={token}&locale=ru", shop.origin))
+        .await;
+    browser.wait_for("method-card_transfer").await;
+    let ready = until_event(&browser, "ready").await;
+    assert!(ready.contains("\"status\":\"open\""), "{ready}");
+
+    // Hostile CSS stops at the shadow root.
+    let style = browser
+        .js(
+            "const h = document.querySelector('[data-alikassa-checkout]'); \
+             const b = h.shadowRoot.querySelector('[data-testid=method-card_transfer]'); \
+             const s = getComputedStyle(b); const r = getComputedStyle(h.shadowRoot.querySelector('.akc-root')); \
+             return {color: s.color, size: s.fontSize, spacing: s.letterSpacing, visibility: s.visibility, \
+                     rootDisplay: r.display, rootBg: r.backgroundColor, hostDisplay: getComputedStyle(h).display, \
+                     hostPadding: getComputedStyle(h).paddingTop, h1: getComputedStyle(document.querySelector('h1')).color};",
+            vec![],
+        )
+        .await;
+    assert_eq!(
+        style["h1"],
+        json!("rgb(255, 0, 0)"),
+        "the hostile CSS is active on the page: {style}"
+    );
+    assert_ne!(style["color"], json!("rgb(255, 0, 0)"), "{style}");
+    assert_ne!(style["size"], json!("31px"), "{style}");
+    assert_eq!(style["visibility"], json!("visible"), "{style}");
+    assert_eq!(style["rootDisplay"], json!("block"), "{style}");
+    assert_ne!(style["rootBg"], json!("rgb(0, 255, 0)"), "{style}");
+    assert_eq!(style["hostDisplay"], json!("block"), "{style}");
+    assert_eq!(style["hostPadding"], json!("0px"), "{style}");
+    // And the widget cannot reach the shop: nothing of ours outside the shadow root.
+    let leaked = browser
+        .js(
+            "return document.querySelectorAll('.akc-root, [data-testid]').length",
+            vec![],
+        )
+        .await;
+    assert_eq!(leaked, json!(0));
+
+    browser.click("method-card_transfer").await;
+    browser.wait_for("requisite-card_number").await;
+    assert!(
+        until_event(&browser, "method_selected")
+            .await
+            .contains("card_transfer")
+    );
+    until_event(&browser, "requisites_shown").await;
+
+    let gateway_id = server.gateway_payment_id(&id).unwrap();
+    server.finish_payment(gateway_id, "paid");
+    browser.wait_status("paid").await;
+    let paid = until_event(&browser, "paid").await;
+    assert!(paid.contains("\"status\":\"paid\""), "{paid}");
+    let errors = browser.console_errors().await;
+    assert!(errors.is_empty(), "console errors: {errors:#?}");
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn custom_element_in_english_and_dark() {
+    let _serial = serial().await;
+    let shop = ShopServer::start();
+    let server = CheckoutServer::start(&[&shop.origin]);
+    shop.set_checkout(&server.base);
+    let (_, token) = server.create_session(&["sbp"], "ru");
+    let browser = Browser::start().await;
+    browser
+        .goto(&format!("{}/element?token={token}", shop.origin))
+        .await;
+    browser.wait_for("method-sbp").await;
+    let heading = browser
+        .js(
+            "const r = document.querySelector('alikassa-checkout').shadowRoot; \
+             return [r.querySelector('h2').textContent, r.querySelector('.akc-root').className];",
+            vec![],
+        )
+        .await;
+    assert_eq!(heading[0], json!("Choose a payment method"));
+    assert!(
+        heading[1].as_str().unwrap().contains("akc-theme-dark"),
+        "{heading}"
+    );
+    // Changing the attribute switches the language in place.
+    browser
+        .js(
+            "document.querySelector('alikassa-checkout').setAttribute('locale', 'ru')",
+            vec![],
+        )
+        .await;
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let h = browser
+            .js("return document.querySelector('alikassa-checkout').shadowRoot.querySelector('h2').textContent", vec![])
+            .await;
+        if h == json!("Выберите способ оплаты") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "still {h}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_origin_outside_the_allowlist_cannot_embed() {
+    let _serial = serial().await;
+    let shop = ShopServer::start();
+    let server = CheckoutServer::start(&["http://allowed.example"]);
+    shop.set_checkout(&server.base);
+    let (_, token) = server.create_session(&["sbp"], "ru");
+    let browser = Browser::start().await;
+    browser
+        .goto(&format!("{}/embed?token={token}&locale=ru", shop.origin))
+        .await;
+    // `load` fires once the module script was fetched or refused: then nothing may render.
+    let deadline = Instant::now() + WAIT;
+    while browser.js("return document.readyState", vec![]).await != json!("complete") {
+        assert!(Instant::now() < deadline, "the page never finished loading");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(browser.text("method-sbp").await.is_none());
+    let errors = browser.console_errors().await;
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.contains("CORS") || e.contains("Access-Control-Allow-Origin")),
+        "the browser refused the widget for CORS: {errors:#?}"
+    );
+    assert!(
+        !shop_events(&browser)
+            .await
+            .iter()
+            .any(|e| e.starts_with("ready "))
+    );
+    browser.close().await;
+}
