@@ -4,4 +4,12 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$ROOT"
 cargo fetch --locked
+# Size flags for the widget only: `erase_components` makes every Leptos component return an
+# `AnyView` (no monomorphised view trees across component boundaries), and the registry path is
+# cut from panic locations. Caller-set RUSTFLAGS are kept in front.
+flags="--cfg erase_components"
+for src in "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/; do
+  flags+=" --remap-path-prefix=$src="
+done
+export RUSTFLAGS="${RUSTFLAGS:+$RUSTFLAGS }$flags"
 trunk build --release --offline=true

@@ -341,7 +341,7 @@ impl std::fmt::Debug for AppSetup {
 }
 
 /// The whole widget.
-pub fn checkout_app(setup: AppSetup) -> impl IntoView {
+pub fn checkout_app(setup: AppSetup) -> AnyView {
     let AppSetup {
         backend,
         emitter,
@@ -412,9 +412,11 @@ pub fn checkout_app(setup: AppSetup) -> impl IntoView {
                     busy=c.preparing
                     on_pick=Callback::new(move |m| c.pick(m))
                 />
-                <Show when=move || c.pay_error.with(Option::is_some)>
-                    <p class="akc-error" role="alert" data-testid="pay-error">{ui.t(Msg::PayFailed)}</p>
-                </Show>
+                {move || {
+                    c.pay_error.with(Option::is_some).then(|| view! {
+                        <p class="akc-error" role="alert" data-testid="pay-error">{ui.t(Msg::PayFailed)}</p>
+                    })
+                }}
             }
             .into_any()
         }
@@ -479,7 +481,7 @@ pub fn checkout_app(setup: AppSetup) -> impl IntoView {
                 <LanguageSwitch />
             </div>
             {header}
-            <Show when=move || c.phase.with(|p| *p == Phase::Ready)>
+            {move || c.phase.with(|p| *p == Phase::Ready).then(|| view! {
                 <p
                     class="akc-status"
                     // On a final screen the heading says it; the line stays for screen readers.
@@ -491,8 +493,9 @@ pub fn checkout_app(setup: AppSetup) -> impl IntoView {
                 >
                     {status_text}
                 </p>
-            </Show>
+            })}
             <div class="akc-body">{body}</div>
         </div>
     }
+    .into_any()
 }

@@ -59,9 +59,8 @@ pub fn Countdown(
                 {move || clock_face(secs.get())}
             </span>
             <span class="akc-sr" aria-live="polite" aria-atomic="true">{move || spoken.get()}</span>
-            <Show when=move || secs.get() == 0>
-                <p class="akc-note">{ui.t(Msg::TimeUp)}</p>
-            </Show>
+            {move || (secs.get() == 0).then(|| view! { <p class="akc-note">{ui.t(Msg::TimeUp)}</p> })}
         </div>
     }
+    .into_any()
 }

@@ -104,9 +104,11 @@ pub fn RequisiteField(
                     CopyState::Idle => "",
                 }}
             </span>
-            <Show when=move || state.get() == CopyState::Manual>
-                <p class="akc-field-hint">{ui.t(Msg::CopyFailed)}</p>
-            </Show>
+            {move || {
+                (state.get() == CopyState::Manual)
+                    .then(|| view! { <p class="akc-field-hint">{ui.t(Msg::CopyFailed)}</p> })
+            }}
         </div>
     }
+    .into_any()
 }

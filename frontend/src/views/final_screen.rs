@@ -65,4 +65,5 @@ pub fn FinalScreen(
             </div>
         </section>
     }
+    .into_any()
 }

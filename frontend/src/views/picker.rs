@@ -63,9 +63,12 @@ pub fn MethodPicker(
         <section class="akc-picker" aria-labelledby="akc-picker-title">
             <h2 class="akc-h2" id="akc-picker-title">{ui.t(Msg::ChooseMethod)}</h2>
             <ul class="akc-methods">{items}</ul>
-            <Show when=move || busy.get().is_some()>
-                <p class="akc-note" role="status">{ui.t(Msg::Preparing)}</p>
-            </Show>
+            {move || {
+                busy.get()
+                    .is_some()
+                    .then(|| view! { <p class="akc-note" role="status">{ui.t(Msg::Preparing)}</p> })
+            }}
         </section>
     }
+    .into_any()
 }

@@ -25,11 +25,9 @@ pub fn RedirectView(
                 rel="noopener noreferrer"
             >
                 {ui.t(Msg::GoToForm)}
-                <Show when=move || !ui.hosted>
-                    " "
-                    <span class="akc-sr">{ui.t(Msg::OpensInNewTab)}</span>
-                </Show>
+                {(!ui.hosted).then(|| view! { " " <span class="akc-sr">{ui.t(Msg::OpensInNewTab)}</span> })}
             </a>
         </div>
     }
+    .into_any()
 }

@@ -9,10 +9,19 @@ use crate::countdown::{ClockSync, epoch_ms};
 use crate::format::{account_display, amount_copy, amount_display, phone_copy};
 use crate::i18n::{Msg, method_name};
 
-fn holder_and_bank(holder: Option<String>, bank: Option<String>) -> impl IntoView {
-    view! {
-        {holder.map(|h| view! { <RequisiteField field="holder" label=Msg::Holder display=h.clone() copy=h /> })}
-        {bank.map(|b| view! { <RequisiteField field="bank" label=Msg::Bank display=b.clone() copy=b /> })}
+/// One requisite row: test-hook name, label, shown value, copied value, emphasis.
+type Row = (&'static str, Msg, Signal<String>, String, bool);
+
+fn row(field: &'static str, label: Msg, value: String, copy: String, emphasis: bool) -> Row {
+    (field, label, Signal::stored(value), copy, emphasis)
+}
+
+fn holder_and_bank(rows: &mut Vec<Row>, holder: Option<String>, bank: Option<String>) {
+    if let Some(h) = holder {
+        rows.push(row("holder", Msg::Holder, h.clone(), h, false));
+    }
+    if let Some(b) = bank {
+        rows.push(row("bank", Msg::Bank, b.clone(), b, false));
     }
 }
 
@@ -40,85 +49,95 @@ pub fn RequisitesView(
     let method = answer.method;
     let amount = answer.amount;
     let deadline = epoch_ms(answer.expires_at);
-    let amount_field = move || {
-        view! {
-            <RequisiteField
-                field="amount"
-                label=Msg::ExactAmount
-                display=Signal::derive(move || amount_display(ui.lang(), amount))
-                copy=amount_copy(amount)
-                emphasis=true
-            />
+    let mut rows: Vec<Row> = Vec::with_capacity(5);
+    let mut special = None;
+    let mut redirect = false;
+    let how = match answer.requisites {
+        Requisites::Card {
+            card_number,
+            holder,
+            bank,
+        } => {
+            let copy = card_number.as_str().to_owned();
+            rows.push(row(
+                "card_number",
+                Msg::CardNumber,
+                card_number.grouped(),
+                copy,
+                true,
+            ));
+            holder_and_bank(&mut rows, holder, bank);
+            Some(Msg::HowCard)
+        }
+        Requisites::Phone {
+            phone,
+            holder,
+            bank,
+        } => {
+            rows.push(row(
+                "phone",
+                Msg::Phone,
+                phone.display(),
+                phone_copy(&phone),
+                true,
+            ));
+            holder_and_bank(&mut rows, holder, bank);
+            Some(Msg::HowSbp)
+        }
+        Requisites::Account {
+            account,
+            bic,
+            holder,
+            bank,
+        } => {
+            let copy = account.as_str().to_owned();
+            rows.push(row(
+                "account",
+                Msg::Account,
+                account_display(&account),
+                copy,
+                true,
+            ));
+            if let Some(bic) = bic {
+                let bic = bic.as_str().to_owned();
+                rows.push(row("bic", Msg::Bic, bic.clone(), bic, false));
+            }
+            holder_and_bank(&mut rows, holder, bank);
+            Some(Msg::HowAccount)
+        }
+        Requisites::Sberpay { url, holder, .. } => {
+            special = Some(view! { <SberpayView url=url.as_str().to_owned() /> }.into_any());
+            holder_and_bank(&mut rows, holder, None);
+            None
+        }
+        Requisites::Redirect { url } => {
+            special = Some(view! { <RedirectView url=url.as_str().to_owned() /> }.into_any());
+            redirect = true;
+            None
         }
     };
-    let (how, body) = match answer.requisites {
-        Requisites::Card { card_number, holder, bank } => (
-            Some(Msg::HowCard),
+    if !redirect {
+        rows.push((
+            "amount",
+            Msg::ExactAmount,
+            Signal::derive(move || amount_display(ui.lang(), amount)),
+            amount_copy(amount),
+            true,
+        ));
+    }
+    let fields = rows
+        .into_iter()
+        .map(|(field, label, display, copy, emphasis)| {
             view! {
-                <RequisiteField
-                    field="card_number"
-                    label=Msg::CardNumber
-                    display=card_number.grouped()
-                    copy=card_number.as_str().to_owned()
-                    emphasis=true
-                />
-                {holder_and_bank(holder, bank)}
-                {amount_field()}
+                <RequisiteField field=field label=label display=display copy=copy emphasis=emphasis />
             }
-            .into_any(),
-        ),
-        Requisites::Phone { phone, holder, bank } => (
-            Some(Msg::HowSbp),
-            view! {
-                <RequisiteField
-                    field="phone"
-                    label=Msg::Phone
-                    display=phone.display()
-                    copy=phone_copy(&phone)
-                    emphasis=true
-                />
-                {holder_and_bank(holder, bank)}
-                {amount_field()}
-            }
-            .into_any(),
-        ),
-        Requisites::Account { account, bic, holder, bank } => (
-            Some(Msg::HowAccount),
-            view! {
-                <RequisiteField
-                    field="account"
-                    label=Msg::Account
-                    display=account_display(&account)
-                    copy=account.as_str().to_owned()
-                    emphasis=true
-                />
-                {bic.map(|bic| view! {
-                    <RequisiteField field="bic" label=Msg::Bic display=bic.as_str().to_owned() copy=bic.as_str().to_owned() />
-                })}
-                {holder_and_bank(holder, bank)}
-                {amount_field()}
-            }
-            .into_any(),
-        ),
-        Requisites::Sberpay { url, holder, .. } => (
-            None,
-            view! {
-                <SberpayView url=url.as_str().to_owned() />
-                {holder_and_bank(holder, None)}
-                {amount_field()}
-            }
-            .into_any(),
-        ),
-        Requisites::Redirect { url } => (
-            None,
-            view! { <RedirectView url=url.as_str().to_owned() /> }.into_any(),
-        ),
-    };
+        })
+        .collect_view();
     view! {
         <section class="akc-requisites" data-method=method.as_str() aria-labelledby="akc-req-title">
             <h2 class="akc-h2" id="akc-req-title">{move || method_name(ui.lang(), method).0}</h2>
             {how.map(|how| view! { <p class="akc-how">{ui.t(how)}</p> })}
-            <div class="akc-fields">{body}</div>
+            <div class="akc-fields">{special}{fields}</div>
             <Countdown deadline_ms=deadline sync=sync clock=clock on_time_up=on_time_up />
             <div class="akc-actions">
                 <button
@@ -144,4 +163,5 @@ pub fn RequisitesView(
             </div>
         </section>
     }
+    .into_any()
 }

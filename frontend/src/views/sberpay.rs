@@ -53,4 +53,5 @@ pub fn SberpayView(
             </a>
         </div>
     }
+    .into_any()
 }

@@ -21,10 +21,8 @@ pub fn Header(
     let ui = use_ui();
     view! {
         <header class="akc-header">
-            <Show when=move || !ui.hosted>
-                <p class="akc-merchant">{merchant_name.clone()}</p>
-            </Show>
-            <p class="akc-order">{ui.t(Msg::Order)} {order_id.clone()}</p>
+            {(!ui.hosted).then(|| view! { <p class="akc-merchant">{merchant_name}</p> })}
+            <p class="akc-order">{ui.t(Msg::Order)} {order_id}</p>
             <p class="akc-total">
                 <span class="akc-total-label">{ui.t(Msg::AmountToPay)}</span>
                 " "
