@@ -16,7 +16,7 @@ use fantoccini::wd::WebDriverCompatibleCommand;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Value, json};
 
-use crate::{Answer, Daemon, TempDir, bin, curl, temp_dir, write};
+use crate::{Answer, Daemon, Instance, TempDir, curl, temp_dir, write};
 
 /// How long a condition in the browser may take.
 pub const WAIT: Duration = Duration::from_secs(20);
@@ -56,7 +56,7 @@ fn free_port() -> u16 {
 pub struct CheckoutServer {
     /// `http://127.0.0.1:PORT`.
     pub base: String,
-    daemon: Daemon,
+    daemon: Instance,
     _data: TempDir,
 }
 
@@ -88,8 +88,7 @@ impl CheckoutServer {
             ),
         );
         let data_dir = data.path().join("data");
-        let daemon = Daemon::spawn(
-            bin(),
+        let daemon = Instance::start(
             &[
                 "serve",
                 "--listen",
@@ -99,12 +98,9 @@ impl CheckoutServer {
                 "--config",
                 crate::arg(&config),
             ],
-            |lines| lines.iter().any(|l| l.starts_with("listening on ")),
+            &[],
         );
-        let base = daemon
-            .line_value("listening on ")
-            .unwrap_or_else(|| panic!("no address in {:?}", daemon.lines))
-            .to_owned();
+        let base = daemon.base.clone();
         CheckoutServer {
             base,
             daemon,

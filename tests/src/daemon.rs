@@ -1,6 +1,9 @@
-//! A long-running product process (`sandbox`, `serve`) for a test: started on port 0, ready
-//! once its start-up lines are printed, killed when dropped.
+//! Long-running processes for a test. [`Daemon`] is any program (chromedriver too): ready once
+//! its start-up lines say so, killed when dropped. [`Instance`] is the one launcher of the
+//! product binary (`serve`, `sandbox`) built on it: ready at its `listening on http://ADDR`
+//! line, restartable on the same address with the same arguments (so the same data dir).
 
+use std::ffi::OsStr;
 use std::fs::File;
 use std::io::{BufRead as _, BufReader};
 use std::path::{Path, PathBuf};
@@ -33,6 +36,16 @@ impl Daemon {
         args: &[&str],
         ready: impl Fn(&[String]) -> bool,
     ) -> Daemon {
+        Daemon::spawn_env(program, args, &[] as &[(&str, &str)], ready)
+    }
+
+    /// Like [`Daemon::spawn`], with extra environment variables.
+    pub fn spawn_env<K: AsRef<OsStr>, V: AsRef<OsStr>>(
+        program: impl AsRef<Path>,
+        args: &[&str],
+        envs: &[(K, V)],
+        ready: impl Fn(&[String]) -> bool,
+    ) -> Daemon {
         let program = program.as_ref();
         let command = format!("{} {}", program.display(), args.join(" "));
         let logs = crate::temp_dir();
@@ -41,6 +54,7 @@ impl Daemon {
             .unwrap_or_else(|e| panic!("creating {}: {e}", stderr_path.display()));
         let mut child = Command::new(program)
             .args(args)
+            .envs(envs.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(stderr)
@@ -167,6 +181,140 @@ impl std::fmt::Debug for Daemon {
         f.debug_struct("Daemon")
             .field("command", &self.command)
             .field("pid", &self.pid())
+            .finish_non_exhaustive()
+    }
+}
+
+/// The prefix of the product's readiness line: `listening on http://ADDR`.
+const LISTENING: &str = "listening on ";
+
+/// What else must be printed before an [`Instance`] counts as started.
+type Ready = Box<dyn Fn(&[String]) -> bool + Send + Sync>;
+
+/// The product binary running as a server (`serve`, `sandbox`): started with `args` and `envs`,
+/// ready once it printed `listening on http://ADDR` (plus whatever `start_until` asks for);
+/// the stdout lines printed until then (`api key: …`, `notification public key: …`) are kept.
+/// Killed when dropped.
+pub struct Instance {
+    daemon: Daemon,
+    /// `http://ADDR`, from the `listening on` line.
+    pub base: String,
+    args: Vec<String>,
+    envs: Vec<(String, String)>,
+    ready: Ready,
+}
+
+impl Instance {
+    /// Starts `alikassa-checkout args…` with `envs` and waits for its `listening on` line.
+    pub fn start(args: &[&str], envs: &[(&str, &str)]) -> Instance {
+        Instance::start_until(args, envs, |_| true)
+    }
+
+    /// Like [`Instance::start`], also waiting until `ready` holds for the stdout lines so far
+    /// (e.g. the sandbox's `account: …` lines, printed after `listening on`).
+    pub fn start_until(
+        args: &[&str],
+        envs: &[(&str, &str)],
+        ready: impl Fn(&[String]) -> bool + Send + Sync + 'static,
+    ) -> Instance {
+        Instance::launch(
+            args.iter().map(|a| (*a).to_owned()).collect(),
+            envs.iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+            Box::new(ready),
+        )
+    }
+
+    fn launch(args: Vec<String>, envs: Vec<(String, String)>, ready: Ready) -> Instance {
+        let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+        let daemon = Daemon::spawn_env(crate::bin(), &argv, &envs, |lines| {
+            lines.iter().any(|l| l.starts_with(LISTENING)) && ready(lines)
+        });
+        let base = daemon
+            .line_value(LISTENING)
+            .unwrap_or_else(|| panic!("no listening line\n{}", daemon.report()))
+            .to_owned();
+        Instance {
+            daemon,
+            base,
+            args,
+            envs,
+            ready,
+        }
+    }
+
+    /// The rest of the first start-up line starting with `prefix` (e.g. `"api key: "`).
+    pub fn line_value(&self, prefix: &str) -> Option<&str> {
+        self.daemon.line_value(prefix)
+    }
+
+    /// The logs written to stderr so far.
+    pub fn stderr(&self) -> String {
+        self.daemon.stderr()
+    }
+
+    /// Start-up lines and logs, for failure messages.
+    pub fn report(&self) -> String {
+        self.daemon.report()
+    }
+
+    /// Sends SIGTERM and waits for the process to exit (a graceful shutdown).
+    pub fn terminate(self) -> ExitStatus {
+        self.daemon.terminate()
+    }
+
+    /// Stops the process gracefully (SIGTERM; it must exit with success) and starts it again
+    /// with the same arguments and environment on the same address.
+    pub fn restart(self) -> Instance {
+        let Instance {
+            daemon,
+            base,
+            args,
+            envs,
+            ready,
+        } = self;
+        let command = format!("{daemon:?}");
+        let status = daemon.terminate();
+        assert!(status.success(), "{command} did not exit cleanly: {status}");
+        Instance::relaunch(&base, args, envs, ready)
+    }
+
+    /// Kills the process (SIGKILL: a crash, nothing flushed on the way out) and starts it
+    /// again with the same arguments and environment on the same address.
+    pub fn crash_and_restart(self) -> Instance {
+        let Instance {
+            daemon,
+            base,
+            args,
+            envs,
+            ready,
+        } = self;
+        drop(daemon);
+        Instance::relaunch(&base, args, envs, ready)
+    }
+
+    /// Starts again with `--listen` set to the address of `base` (the port it had).
+    fn relaunch(
+        base: &str,
+        mut args: Vec<String>,
+        envs: Vec<(String, String)>,
+        ready: Ready,
+    ) -> Instance {
+        let addr = base.trim_start_matches("http://").to_owned();
+        match args.iter().position(|a| a == "--listen") {
+            Some(i) if i + 1 < args.len() => args[i + 1] = addr,
+            _ => args.extend(["--listen".to_owned(), addr]),
+        }
+        Instance::launch(args, envs, ready)
+    }
+}
+
+impl std::fmt::Debug for Instance {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Instance")
+            .field("base", &self.base)
+            .field("daemon", &self.daemon)
             .finish_non_exhaustive()
     }
 }

@@ -267,6 +267,6 @@ mod receiver;
 pub mod server;
 
 pub use curl::{Answer, curl};
-pub use daemon::Daemon;
+pub use daemon::{Daemon, Instance};
 pub use receiver::{Hit, Receiver, decode_query};
 pub mod browser;

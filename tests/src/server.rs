@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use reqwest::blocking::{Client, Response};
 use serde_json::{Value, json};
 
-use crate::{Daemon, TempDir, bin, temp_dir, write};
+use crate::{Instance, TempDir, arg, temp_dir, write};
 
 /// Unless a suite sets its own, no per-IP limit (tests hammer from one address).
 const NO_RATE_LIMIT: &str = "rate_limit_per_minute = 0\n";
@@ -16,14 +16,13 @@ const NO_RATE_LIMIT: &str = "rate_limit_per_minute = 0\n";
 /// A running `alikassa-checkout serve` in sandbox mode.
 pub struct Checkout {
     /// The process.
-    pub daemon: Daemon,
+    pub daemon: Instance,
     /// `http://127.0.0.1:PORT`.
     pub base: String,
     /// The merchant API key (generated at first start).
     pub api_key: String,
     /// The data directory.
     pub data_dir: PathBuf,
-    config: PathBuf,
     http: Client,
 }
 
@@ -89,43 +88,35 @@ impl Checkout {
             NO_RATE_LIMIT
         };
         write(&path, format!("[server]\n{limit}{config}"));
-        let config = path;
-        Checkout::spawn(data_dir, &config, None, "127.0.0.1:0")
+        Checkout::spawn(data_dir, &path)
     }
 
-    fn spawn(data_dir: &Path, config: &Path, api_key: Option<String>, listen: &str) -> Checkout {
-        let dir = data_dir
-            .to_str()
-            .unwrap_or_else(|| panic!("non-UTF-8 path"));
-        let file = config.to_str().unwrap_or_else(|| panic!("non-UTF-8 path"));
-        let daemon = Daemon::spawn(
-            bin(),
+    fn spawn(data_dir: &Path, config: &Path) -> Checkout {
+        let daemon = Instance::start(
             &[
                 "serve",
                 "--listen",
-                listen,
+                "127.0.0.1:0",
                 "--data-dir",
-                dir,
+                arg(data_dir),
                 "--config",
-                file,
+                arg(config),
             ],
-            |lines| lines.iter().any(|l| l.starts_with("listening on ")),
+            &[],
         );
-        let base = daemon
-            .line_value("listening on ")
-            .unwrap_or_else(|| panic!("no listening line"))
-            .to_owned();
         let api_key = daemon
             .line_value("api key: ")
-            .map(str::to_owned)
-            .or(api_key)
-            .unwrap_or_else(|| panic!("no api key printed and none known\n{}", daemon.report()));
+            .unwrap_or_else(|| panic!("no api key printed\n{}", daemon.report()))
+            .to_owned();
+        Checkout::with(daemon, api_key, data_dir.to_owned())
+    }
+
+    fn with(daemon: Instance, api_key: String, data_dir: PathBuf) -> Checkout {
         Checkout {
+            base: daemon.base.clone(),
             daemon,
-            base,
             api_key,
-            data_dir: data_dir.to_owned(),
-            config: config.to_owned(),
+            data_dir,
             http: Client::builder()
                 .timeout(Duration::from_secs(60))
                 .build()
@@ -140,15 +131,10 @@ impl Checkout {
         let Checkout {
             daemon,
             data_dir,
-            config,
             api_key,
-            base,
             ..
         } = self;
-        let status = daemon.terminate();
-        assert!(status.success(), "serve did not exit cleanly: {status}");
-        let listen = base.trim_start_matches("http://").to_owned();
-        Checkout::spawn(&data_dir, &config, Some(api_key), &listen)
+        Checkout::with(daemon.restart(), api_key, data_dir)
     }
 
     /// Kills the process (SIGKILL: a crash, nothing flushed on the way out) and starts it
@@ -157,14 +143,10 @@ impl Checkout {
         let Checkout {
             daemon,
             data_dir,
-            config,
             api_key,
-            base,
             ..
         } = self;
-        drop(daemon);
-        let listen = base.trim_start_matches("http://").to_owned();
-        Checkout::spawn(&data_dir, &config, Some(api_key), &listen)
+        Checkout::with(daemon.crash_and_restart(), api_key, data_dir)
     }
 
     /// The HTTP client.

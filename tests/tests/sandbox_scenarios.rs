@@ -589,8 +589,7 @@ fn several_accounts_from_a_config_file() {
         ),
     );
     let notification_dir = first.dir.path().join("notification");
-    let daemon = e2e::Daemon::spawn(
-        e2e::bin(),
+    let daemon = e2e::Instance::start_until(
         &[
             "sandbox",
             "--listen",
@@ -600,9 +599,10 @@ fn several_accounts_from_a_config_file() {
             "--notification-key-dir",
             arg(&notification_dir),
         ],
+        &[],
         |lines| lines.iter().filter(|l| l.starts_with("account: ")).count() == 2,
     );
-    let base = daemon.line_value("listening on ").unwrap().to_owned();
+    let base = daemon.base.clone();
     let sb = Sandbox {
         notification_public_key: notification_dir.join("public.pem"),
         daemon,

@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use e2e::{Answer, Daemon, TempDir, arg, bin, checkout, curl, openssl, run, temp_dir, write};
+use e2e::{Answer, Instance, TempDir, arg, checkout, curl, openssl, run, temp_dir, write};
 use serde_json::Value;
 
 /// A merchant: an Account UUID and payment / payout key sets in the vendor layout.
@@ -41,7 +41,7 @@ pub fn merchant() -> Merchant {
 
 /// A running sandbox.
 pub struct Sandbox {
-    pub daemon: Daemon,
+    pub daemon: Instance,
     /// `http://127.0.0.1:PORT`
     pub base: String,
     pub notification_public_key: PathBuf,
@@ -66,18 +66,15 @@ pub fn start(m: &Merchant, extra: &[&str]) -> Sandbox {
         arg(&notification_dir),
     ];
     args.extend_from_slice(extra);
-    let daemon = Daemon::spawn(bin(), &args, |lines| {
+    let daemon = Instance::start_until(&args, &[], |lines| {
         lines.iter().any(|l| l.starts_with("account: "))
     });
-    let base = daemon
-        .line_value("listening on ")
-        .unwrap_or_else(|| panic!("no listening line\n{}", daemon.report()))
-        .to_owned();
     let notification_public_key = PathBuf::from(
         daemon
             .line_value("notification public key: ")
             .unwrap_or_else(|| panic!("no key line\n{}", daemon.report())),
     );
+    let base = daemon.base.clone();
     Sandbox {
         daemon,
         base,
