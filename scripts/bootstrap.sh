@@ -72,4 +72,11 @@ if ! "$TOOLS_DIR/bin/wasm-opt" --version 2>/dev/null | grep -q "version $BINARYE
   ln -sf "$TOOLS_DIR/binaryen/node_modules/.bin/wasm-opt" "$TOOLS_DIR/bin/wasm-opt"
 fi
 
+# --- terser (JS minifier for the widget's glue, scripts/widget-postlink.mjs), project-local ----
+if [[ "$("$TOOLS_DIR/bin/terser" --version 2>/dev/null)" != "terser $TERSER_VERSION" ]]; then
+  say "installing terser $TERSER_VERSION from npm"
+  npm install --silent --no-audit --no-fund --prefix "$TOOLS_DIR/terser" "terser@$TERSER_VERSION"
+  ln -sf "$TOOLS_DIR/terser/node_modules/.bin/terser" "$TOOLS_DIR/bin/terser"
+fi
+
 say "tools ready: $(trunk --version), $(wasm-bindgen --version), $("$TOOLS_DIR/bin/wasm-opt" --version)"

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds the widget (release, size-tuned, offline) into dist/.
+# Builds the widget (release, size-tuned, offline) into dist/: trunk (cargo + wasm-bindgen), then
+# the post-link size pass (wasm-opt, minified import/export names, terser).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$ROOT"
@@ -13,3 +14,5 @@ for src in "${CARGO_HOME:-$HOME/.cargo}"/registry/src/*/; do
 done
 export RUSTFLAGS="${RUSTFLAGS:+$RUSTFLAGS }$flags"
 trunk build --release --offline=true
+# Needs node, wasm-opt and terser (scripts/bootstrap.sh installs them); see the script's header.
+node "$ROOT/scripts/widget-postlink.mjs" "$ROOT/dist"

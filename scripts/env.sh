@@ -8,5 +8,7 @@ export WASM_BINDGEN_VERSION="0.2.130"
 # wasm-opt from the npm build of binaryen (runs on node). Never Debian's binaryen 108:
 # its output breaks the widget at load time.
 export BINARYEN_VERSION="132"
+# Minifies the widget's JS glue (scripts/widget-postlink.mjs).
+export TERSER_VERSION="5.51.2"
 export TOOLS_DIR="$ROOT/.tools"
 export PATH="$TOOLS_DIR/bin:$HOME/.cargo/bin:$PATH"

@@ -1,11 +1,10 @@
 #!/usr/bin/env bash
-# Prints the widget's gzip size (JS + wasm) against its 150 KB target and fails above the
-# enforced ceiling. The ceiling is above the target for now: the widget measures ~164 KB and the
-# remaining cut has to come from slimmer views. Lower WIDGET_CEILING_KB to 150 once it fits.
+# Prints the widget's gzip size (JS glue + wasm, as built by scripts/build-widget.sh) and fails
+# above the 150 KB budget. WIDGET_CEILING_KB overrides the limit for experiments only.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 target_kb=150
-ceiling_kb="${WIDGET_CEILING_KB:-170}"
+ceiling_kb="${WIDGET_CEILING_KB:-$target_kb}"
 dist="$ROOT/dist"
 total=0
 for f in "$dist"/frontend.js "$dist"/frontend_bg.wasm; do
