@@ -10,7 +10,8 @@ step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 # Browser profiles, temporary key sets and data dirs go here, and are removed at the end.
 export TMPDIR="$ROOT/.tmp/test"
 rm -rf "$TMPDIR" && mkdir -p "$TMPDIR"
-trap 'rm -rf "$ROOT/.tmp/test"' EXIT
+# The PostgreSQL leg's cluster is stopped on any exit too (a no-op when it never started).
+trap '"$ROOT/scripts/pg.sh" stop; rm -rf "$ROOT/.tmp/test"' EXIT
 
 step "fetch dependencies (locked)"
 cargo fetch --locked
@@ -30,6 +31,24 @@ cargo build --workspace --bins --locked
 
 step "unit, integration and end-to-end tests (SQLite, sandbox, openssl, python, Chromium)"
 cargo test --workspace --locked
+
+step "PostgreSQL: a throwaway cluster on loopback"
+pg_url=$("$ROOT/scripts/pg.sh" start)
+echo "$pg_url"
+
+step "PostgreSQL: store tests"
+CHECKOUT_TEST_DATABASE_URL="$pg_url" cargo test -p server --locked --lib store::
+
+# The API suites run unchanged: each `serve` they start gets a fresh database on the cluster
+# (tests/src/database.rs). Not the browser, sandbox, keys or openssl suites: they do not touch
+# the checkout's storage. replicas_pg is the two-replica suite (it skips without the cluster).
+step "PostgreSQL: API end-to-end suites and two replicas"
+pg_started=$(date +%s)
+CHECKOUT_TEST_DATABASE_URL="$pg_url" cargo test -p e2e --locked \
+  --test api_events --test api_faults --test api_merchant --test api_observability \
+  --test api_payments --test api_status_truth --test replicas_pg
+echo "PostgreSQL suites: $(( $(date +%s) - pg_started )) s"
+"$ROOT/scripts/pg.sh" stop
 
 step "widget component tests in headless Chromium"
 cargo test -p frontend --target wasm32-unknown-unknown --locked

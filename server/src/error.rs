@@ -92,6 +92,20 @@ pub enum ApiError {
     /// Something broke inside; the cause is logged, never shown.
     #[error("internal error")]
     Internal(String),
+    /// No payout with this id.
+    #[error("no such payout")]
+    PayoutNotFound,
+    /// No event (webhook to the merchant) with this id.
+    #[error("no such event")]
+    EventNotFound,
+    /// The `Idempotency-Key` header is missing or unusable.
+    #[error("{0}")]
+    InvalidIdempotencyKey(String),
+    /// The `Idempotency-Key` was used before with a different request.
+    #[error(
+        "this Idempotency-Key was already used for a different payout request; use a new key for a new payout"
+    )]
+    IdempotencyConflict,
 }
 
 impl ApiError {
@@ -118,6 +132,10 @@ impl ApiError {
             ApiError::GatewayTimeout => StatusCode::GATEWAY_TIMEOUT,
             ApiError::RequestTimeout => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            ApiError::PayoutNotFound => StatusCode::NOT_FOUND,
+            ApiError::EventNotFound => StatusCode::NOT_FOUND,
+            ApiError::InvalidIdempotencyKey(_) => StatusCode::BAD_REQUEST,
+            ApiError::IdempotencyConflict => StatusCode::CONFLICT,
         }
     }
 
@@ -146,11 +164,15 @@ impl ApiError {
             ApiError::InvalidSignature => "invalid_signature",
             ApiError::RequestTimeout => "request_timeout",
             ApiError::Internal(_) => "internal",
+            ApiError::PayoutNotFound => "payout_not_found",
+            ApiError::EventNotFound => "event_not_found",
+            ApiError::InvalidIdempotencyKey(_) => "invalid_idempotency_key",
+            ApiError::IdempotencyConflict => "idempotency_conflict",
         }
     }
 
     /// Every code, for documentation and tests.
-    pub const CODES: [&'static str; 22] = [
+    pub const CODES: [&'static str; 26] = [
         "unauthorized",
         "invalid_json",
         "unsupported_media_type",
@@ -173,6 +195,10 @@ impl ApiError {
         "invalid_signature",
         "request_timeout",
         "internal",
+        "payout_not_found",
+        "event_not_found",
+        "invalid_idempotency_key",
+        "idempotency_conflict",
     ];
 
     /// A validation error on one field.
@@ -261,6 +287,10 @@ mod tests {
             ApiError::InvalidSignature,
             ApiError::RequestTimeout,
             ApiError::Internal("secret db path /x".into()),
+            ApiError::PayoutNotFound,
+            ApiError::EventNotFound,
+            ApiError::InvalidIdempotencyKey("k".into()),
+            ApiError::IdempotencyConflict,
         ]
     }
 

@@ -212,18 +212,38 @@ impl Instance {
 
     /// Like [`Instance::start`], also waiting until `ready` holds for the stdout lines so far
     /// (e.g. the sandbox's `account: …` lines, printed after `listening on`).
+    ///
+    /// A `serve` given no `DATABASE_URL` runs on a fresh PostgreSQL database when the suites
+    /// run on PostgreSQL ([`crate::database`]); a restart keeps it.
     pub fn start_until(
         args: &[&str],
         envs: &[(&str, &str)],
         ready: impl Fn(&[String]) -> bool + Send + Sync + 'static,
     ) -> Instance {
+        let mut envs: Vec<(String, String)> = envs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        let serve = args.first() == Some(&"serve");
+        if serve
+            && !envs.iter().any(|(k, _)| k == "DATABASE_URL")
+            && let Some(url) = crate::database::fresh_database()
+        {
+            envs.push(("DATABASE_URL".to_owned(), url));
+        }
         Instance::launch(
             args.iter().map(|a| (*a).to_owned()).collect(),
-            envs.iter()
-                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-                .collect(),
+            envs,
             Box::new(ready),
         )
+    }
+
+    /// The `DATABASE_URL` this instance was started with, if any (PostgreSQL runs).
+    pub fn database_url(&self) -> Option<&str> {
+        self.envs
+            .iter()
+            .find(|(k, _)| k == "DATABASE_URL")
+            .map(|(_, v)| v.as_str())
     }
 
     fn launch(args: Vec<String>, envs: Vec<(String, String)>, ready: Ready) -> Instance {
@@ -247,6 +267,11 @@ impl Instance {
     /// The rest of the first start-up line starting with `prefix` (e.g. `"api key: "`).
     pub fn line_value(&self, prefix: &str) -> Option<&str> {
         self.daemon.line_value(prefix)
+    }
+
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.daemon.pid()
     }
 
     /// The logs written to stderr so far.

@@ -263,10 +263,11 @@ pub fn openssl_verify(public_pem: &Path, digest: &str, body: &[u8], sign_b64: &s
 
 mod curl;
 mod daemon;
+pub mod database;
 mod receiver;
 pub mod server;
 
 pub use curl::{Answer, curl};
 pub use daemon::{Daemon, Instance};
-pub use receiver::{Hit, Receiver, decode_query};
+pub use receiver::{Capture, Captured, Hit, Receiver, decode_query};
 pub mod browser;

@@ -174,3 +174,219 @@ fn percent_decode(text: &str) -> String {
     }
     String::from_utf8_lossy(&out).into_owned()
 }
+
+/// One request a [`Capture`] received, whole.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Captured {
+    /// `POST` …
+    pub method: String,
+    /// The request target (path and query).
+    pub target: String,
+    /// Headers in order, names lower-cased.
+    pub headers: Vec<(String, String)>,
+    /// The raw body.
+    pub body: Vec<u8>,
+    /// The status answered (`0` while held, or if the peer went away before the answer).
+    pub status: u16,
+}
+
+impl Captured {
+    /// The first header called `name` (any case).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        let name = name.to_ascii_lowercase();
+        self.headers
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The body as text (lossy).
+    pub fn body_text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+}
+
+#[derive(Debug, Default)]
+struct CaptureState {
+    requests: Vec<Captured>,
+    script: std::collections::VecDeque<u16>,
+    /// While set, requests are recorded but not answered until [`Capture::release`].
+    holding: bool,
+}
+
+/// A receiver for our outgoing webhooks on `127.0.0.1`: records every request with its headers
+/// and body, answers the next status of a script (200 once it runs out), and can hold
+/// requests unanswered (to stop the sender mid-delivery). One thread per connection, so a
+/// held request does not block the others. Stopped when dropped.
+#[derive(Debug)]
+pub struct Capture {
+    /// `http://127.0.0.1:PORT/hooks`.
+    pub url: String,
+    state: Arc<(Mutex<CaptureState>, std::sync::Condvar)>,
+    stop: Arc<AtomicBool>,
+    addr: std::net::SocketAddr,
+}
+
+impl Capture {
+    /// Starts answering `script` statuses in turn.
+    pub fn start(script: &[u16]) -> Capture {
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .unwrap_or_else(|e| panic!("cannot bind a receiver: {e}"));
+        let addr = listener
+            .local_addr()
+            .unwrap_or_else(|e| panic!("receiver address: {e}"));
+        let state = Arc::new((
+            Mutex::new(CaptureState {
+                script: script.iter().copied().collect(),
+                ..CaptureState::default()
+            }),
+            std::sync::Condvar::new(),
+        ));
+        let stop = Arc::new(AtomicBool::new(false));
+        let (shared, stopping) = (Arc::clone(&state), Arc::clone(&stop));
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                if stopping.load(Ordering::SeqCst) {
+                    break;
+                }
+                let Ok(stream) = stream else { continue };
+                let shared = Arc::clone(&shared);
+                std::thread::spawn(move || capture(stream, &shared));
+            }
+        });
+        Capture {
+            url: format!("http://{addr}/hooks"),
+            state,
+            stop,
+            addr,
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, CaptureState> {
+        self.state
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// What came in so far (held ones with status 0).
+    pub fn requests(&self) -> Vec<Captured> {
+        self.lock().requests.clone()
+    }
+
+    /// Appends statuses to the script.
+    pub fn then_answer(&self, statuses: &[u16]) {
+        self.lock().script.extend(statuses.iter().copied());
+    }
+
+    /// From now on, record requests but leave them unanswered until [`Capture::release`].
+    pub fn hold(&self) {
+        self.lock().holding = true;
+    }
+
+    /// Answers the held requests (those whose sender is still there) and stops holding.
+    pub fn release(&self) {
+        self.lock().holding = false;
+        self.state.1.notify_all();
+    }
+
+    /// Waits (up to `secs` seconds) until at least `n` requests came in; returns them all.
+    pub fn wait_for(&self, n: usize, secs: u64) -> Vec<Captured> {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        loop {
+            let requests = self.requests();
+            if requests.len() >= n {
+                return requests;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "expected {n} webhook requests within {secs} s, got {}: {requests:#?}",
+                requests.len()
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+}
+
+impl Drop for Capture {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        self.release();
+        let _ = TcpStream::connect(self.addr);
+    }
+}
+
+/// Reads one whole request (head + `Content-Length` body), records it, waits while holding,
+/// answers the next scripted status.
+fn capture(mut stream: TcpStream, state: &(Mutex<CaptureState>, std::sync::Condvar)) {
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+    let mut data = Vec::new();
+    let mut buf = [0u8; 4096];
+    let head_end = loop {
+        if let Some(i) = data.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i + 4;
+        }
+        match stream.read(&mut buf) {
+            Ok(0) | Err(_) => return,
+            Ok(n) => data.extend_from_slice(&buf[..n]),
+        }
+    };
+    let head = String::from_utf8_lossy(&data[..head_end]).into_owned();
+    let mut lines = head.lines();
+    let mut first = lines.next().unwrap_or_default().split(' ');
+    let method = first.next().unwrap_or_default().to_owned();
+    let target = first.next().unwrap_or_default().to_owned();
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
+        .collect();
+    let length: usize = headers
+        .iter()
+        .find(|(k, _)| k == "content-length")
+        .and_then(|(_, v)| v.parse().ok())
+        .unwrap_or(0);
+    let mut body = data[head_end..].to_vec();
+    while body.len() < length {
+        match stream.read(&mut buf) {
+            Ok(0) | Err(_) => return,
+            Ok(n) => body.extend_from_slice(&buf[..n]),
+        }
+    }
+    body.truncate(length);
+    let (lock, wake) = state;
+    let index = {
+        let mut s = lock
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        s.requests.push(Captured {
+            method,
+            target,
+            headers,
+            body,
+            status: 0,
+        });
+        s.requests.len() - 1
+    };
+    let status = {
+        let mut s = lock
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        while s.holding {
+            s = wake
+                .wait(s)
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+        }
+        s.script.pop_front().unwrap_or(200)
+    };
+    let reply = format!(
+        "HTTP/1.1 {status} Scripted\r\nContent-Type: text/plain\r\nContent-Length: 2\r\nConnection: close\r\n\r\nOK"
+    );
+    if stream.write_all(reply.as_bytes()).is_ok() {
+        let mut s = lock
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(r) = s.requests.get_mut(index) {
+            r.status = status;
+        }
+    }
+}

@@ -91,6 +91,42 @@ impl Checkout {
         Checkout::spawn(data_dir, &path)
     }
 
+    /// Starts `serve` on `listen` over `data_dir` with `config` (TOML, leading keys in
+    /// `[server]`, as for [`Checkout::start`]) and `envs`, the merchant API key being
+    /// `api_key` (set in the config: the way a replica in gateway mode runs, nothing
+    /// generated). The database is `DATABASE_URL` from `envs`, else as for any instance.
+    pub fn start_configured(
+        data_dir: &Path,
+        listen: &str,
+        config: &str,
+        envs: &[(&str, &str)],
+        api_key: &str,
+    ) -> Checkout {
+        let path = data_dir.join("suite-checkout.toml");
+        let limit = if config.contains("rate_limit_per_minute") {
+            ""
+        } else {
+            NO_RATE_LIMIT
+        };
+        write(
+            &path,
+            format!("[server]\napi_key = \"{api_key}\"\n{limit}{config}"),
+        );
+        let daemon = Instance::start(
+            &[
+                "serve",
+                "--listen",
+                listen,
+                "--data-dir",
+                arg(data_dir),
+                "--config",
+                arg(&path),
+            ],
+            envs,
+        );
+        Checkout::with(daemon, api_key.to_owned(), data_dir.to_owned())
+    }
+
     fn spawn(data_dir: &Path, config: &Path) -> Checkout {
         let daemon = Instance::start(
             &[

@@ -5,6 +5,7 @@
 //! (explained on stderr), 2 a usage error (clap's).
 
 mod keys;
+mod payout;
 mod sandbox;
 mod serve;
 mod sign;
@@ -16,6 +17,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 pub use keys::{CheckArgs, GenerateArgs, KeysCommand};
+pub use payout::{AccountArgs, BalanceArgs, CommonPayoutArgs, PayoutCommand, SbpArgs, ServerArgs};
 pub use sandbox::{FaultArgs, SandboxArgs};
 pub use serve::ServeArgs;
 pub use sign::SignArgs;
@@ -28,7 +30,7 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// The subcommands. `serve`, `sandbox`, `payout`, `balance` join here in later issues.
+/// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Create or check a key set in the vendor's layout (private.pem, password.txt, public.pem).
@@ -41,6 +43,11 @@ pub enum Command {
     Sandbox(Box<SandboxArgs>),
     /// Run the checkout backend (sandbox mode when no gateway is configured).
     Serve(ServeArgs),
+    /// Make a payout through a running server (`--url`, `--api-key` / CHECKOUT_API_KEY).
+    #[command(subcommand)]
+    Payout(PayoutCommand),
+    /// Show the gateway balance through a running server.
+    Balance(BalanceArgs),
 }
 
 /// The standard streams, replaceable in tests.
@@ -108,6 +115,8 @@ fn execute(command: Command, stdin: &mut dyn Read, stdout: &mut dyn Write) -> an
         Command::Sign(args) => sign::sign(&args, stdin, stdout),
         Command::Sandbox(args) => sandbox::sandbox(&args, stdout),
         Command::Serve(args) => serve::serve(&args, stdout),
+        Command::Payout(command) => payout::payout(&command, stdout),
+        Command::Balance(args) => payout::balance(&args, stdout),
     }
 }
 

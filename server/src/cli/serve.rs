@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use anyhow::Context as _;
 use clap::Args;
 
-use crate::config::{self, Overrides};
+use crate::config::{self, LogFormat, Overrides};
 use crate::startup::Application;
 
 /// `serve` options.
@@ -26,14 +26,21 @@ pub struct ServeArgs {
     /// Config file (default ./checkout.toml when it exists; env CHECKOUT_CONFIG).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Log format on stderr: text or json (one object per line); overrides `log.format` and
+    /// CHECKOUT_LOG__FORMAT.
+    #[arg(long, value_name = "FORMAT")]
+    pub log_format: Option<LogFormat>,
 }
 
 pub(super) fn serve(args: &ServeArgs, out: &mut dyn Write) -> anyhow::Result<()> {
-    let config = config::load(&Overrides {
+    let mut config = config::load(&Overrides {
         config_file: args.config.clone(),
         listen: args.listen.clone(),
         data_dir: args.data_dir.clone(),
     })?;
+    if let Some(format) = args.log_format {
+        config.server.log_format = format;
+    }
     Application::init_telemetry(&config);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

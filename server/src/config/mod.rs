@@ -12,6 +12,7 @@ mod load;
 mod net;
 mod raw;
 mod validate;
+mod webhooks;
 
 use std::fmt;
 use std::net::SocketAddr;
@@ -25,6 +26,7 @@ use crate::signing::Digest;
 
 pub use load::{ConfigError, Overrides, load, load_from};
 pub use net::{IpNet, IpNetError};
+pub use webhooks::{RetryPolicy, WebhookEndpoint, WebhooksConfig};
 
 /// Everything `serve` runs with.
 #[derive(Debug, Clone)]
@@ -37,6 +39,18 @@ pub struct Config {
     pub checkout: CheckoutConfig,
     /// The background status poller.
     pub reconciler: ReconcilerConfig,
+    /// `/metrics`.
+    pub metrics: MetricsConfig,
+    /// Events to the merchant's backend.
+    pub webhooks: WebhooksConfig,
+}
+
+/// `[metrics]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct MetricsConfig {
+    /// Serve `/metrics` without the API key (`metrics.public`, default `false`): for
+    /// operators who restrict it at the network level instead.
+    pub public: bool,
 }
 
 /// `[server]`.
@@ -63,7 +77,8 @@ pub struct ServerConfig {
     pub rate_limit: RateLimitConfig,
     /// The widget's trunk build (`./dist`).
     pub dist_dir: PathBuf,
-    /// Log line format on stderr.
+    /// Log line format on stderr (`log.format`; `server.log_format` is its older name;
+    /// `--log-format` overrides both).
     pub log_format: LogFormat,
     /// Storage location (`DATABASE_URL`, default `sqlite://<data_dir>/checkout.db`).
     pub database: DatabaseLocation,
@@ -74,6 +89,8 @@ pub struct ServerConfig {
 pub enum DatabaseLocation {
     /// A SQLite file.
     Sqlite(PathBuf),
+    /// A PostgreSQL database (`postgres://user:password@host:port/db?…`), shared by replicas.
+    Postgres(String),
 }
 
 /// Browser origins allowed by CORS.
@@ -142,6 +159,19 @@ pub enum LogFormat {
     Text,
     /// One JSON object per line.
     Json,
+}
+
+impl std::str::FromStr for LogFormat {
+    type Err = String;
+
+    /// `text` or `json`.
+    fn from_str(text: &str) -> Result<LogFormat, String> {
+        match text.trim() {
+            "text" => Ok(LogFormat::Text),
+            "json" => Ok(LogFormat::Json),
+            other => Err(format!("expected \"text\" or \"json\", got {other:?}")),
+        }
+    }
 }
 
 /// `[gateway]`: with a `base_url` the real gateway, without one the sandbox.

@@ -16,6 +16,23 @@ pub(super) struct RawConfig {
     pub sandbox: RawSandbox,
     pub checkout: RawCheckout,
     pub reconciler: RawReconciler,
+    pub log: RawLog,
+    pub metrics: RawMetrics,
+    pub webhooks: super::webhooks::RawWebhooks,
+}
+
+/// `[log]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub(super) struct RawLog {
+    pub format: Option<String>,
+}
+
+/// `[metrics]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub(super) struct RawMetrics {
+    pub public: Option<Flag>,
 }
 
 /// `[server]`.
@@ -109,6 +126,33 @@ impl<'de> Deserialize<'de> for Num {
             }
         }
         d.deserialize_any(NumVisitor)
+    }
+}
+
+/// A boolean written as `true` / `false` or as that text (environment values).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Flag(pub bool);
+
+impl<'de> Deserialize<'de> for Flag {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct FlagVisitor;
+        impl Visitor<'_> for FlagVisitor {
+            type Value = Flag;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("true or false")
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Flag, E> {
+                Ok(Flag(v))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Flag, E> {
+                match v.trim() {
+                    "true" => Ok(Flag(true)),
+                    "false" => Ok(Flag(false)),
+                    other => Err(E::custom(format!("expected true or false, got {other:?}"))),
+                }
+            }
+        }
+        d.deserialize_any(FlagVisitor)
     }
 }
 

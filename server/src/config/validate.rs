@@ -1,6 +1,8 @@
 //! Validation of the merged raw values into a typed [`Config`], naming the key of the first
 //! problem.
 
+mod webhooks;
+
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -8,11 +10,13 @@ use std::time::Duration;
 use shared::{AccountUuid, BankCode, HttpUrl, LifetimeSecs, Method};
 
 use super::load::{ConfigError, Layers};
-use super::raw::{List, Num, RawCheckout, RawConfig, RawGateway, RawReconciler, RawServer};
+use super::raw::{
+    List, Num, RawCheckout, RawConfig, RawGateway, RawMetrics, RawReconciler, RawServer,
+};
 use super::{
     ApiKeySetting, CheckoutConfig, Config, CorsOrigins, DatabaseLocation, GatewayMode, IpNet,
-    LogFormat, RateLimitConfig, ReconcilerConfig, RemoteGateway, SandboxSettings, Secret,
-    ServerConfig,
+    LogFormat, MetricsConfig, RateLimitConfig, ReconcilerConfig, RemoteGateway, SandboxSettings,
+    Secret, ServerConfig,
 };
 use crate::sandbox::DigestMode;
 use crate::signing::Digest;
@@ -36,10 +40,16 @@ impl<'a> Validator<'a> {
     pub(super) fn config(&self, raw: RawConfig) -> Result2<Config> {
         let gateway = self.gateway(raw.gateway, raw.sandbox.digest)?;
         let sandbox = gateway.is_sandbox();
+        let mut server = self.server(raw.server)?;
+        if let Some(format) = raw.log.format {
+            server.log_format = self.log_format("log.format", &format)?;
+        }
         Ok(Config {
-            server: self.server(raw.server)?,
+            server,
+            metrics: self.metrics(raw.metrics),
             checkout: self.checkout(raw.checkout, sandbox)?,
             reconciler: self.reconciler(raw.reconciler)?,
+            webhooks: self.webhooks(raw.webhooks)?,
             gateway,
         })
     }
@@ -131,15 +141,9 @@ impl<'a> Validator<'a> {
             60,
             (1, 1_000_000),
         )?;
-        let log_format = match raw.log_format.as_deref().map(str::trim) {
-            None | Some("text") => LogFormat::Text,
-            Some("json") => LogFormat::Json,
-            Some(other) => {
-                return Err(self.err(
-                    "server.log_format",
-                    format!("expected \"text\" or \"json\", got {other:?}"),
-                ));
-            }
+        let log_format = match raw.log_format {
+            None => LogFormat::Text,
+            Some(text) => self.log_format("server.log_format", &text)?,
         };
         let database = self.database(raw.database_url, &data_dir)?;
         Ok(ServerConfig {
@@ -161,6 +165,17 @@ impl<'a> Validator<'a> {
         })
     }
 
+    fn log_format(&self, key: &str, text: &str) -> Result2<LogFormat> {
+        text.parse()
+            .map_err(|message: String| self.err(key, message))
+    }
+
+    fn metrics(&self, raw: RawMetrics) -> MetricsConfig {
+        MetricsConfig {
+            public: raw.public.is_some_and(|f| f.0),
+        }
+    }
+
     fn database(&self, url: Option<String>, data_dir: &Path) -> Result2<DatabaseLocation> {
         let Some(url) = url else {
             return Ok(DatabaseLocation::Sqlite(data_dir.join("checkout.db")));
@@ -177,14 +192,18 @@ impl<'a> Validator<'a> {
             return Ok(DatabaseLocation::Sqlite(PathBuf::from(path)));
         }
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            return Err(self.err(
-                "server.database_url",
-                "PostgreSQL storage is not available in this build yet; use sqlite://FILE or leave DATABASE_URL unset",
-            ));
+            // Parsed here so a typo fails at start-up with the key named, not at first use.
+            if let Err(e) = url.parse::<sqlx::postgres::PgConnectOptions>() {
+                return Err(self.err(
+                    "server.database_url",
+                    format!("not a usable PostgreSQL URL: {e}"),
+                ));
+            }
+            return Ok(DatabaseLocation::Postgres(url.to_owned()));
         }
         Err(self.err(
             "server.database_url",
-            "expected sqlite://FILE (or postgres://… once supported)",
+            "expected sqlite://FILE or postgres://USER:PASSWORD@HOST:PORT/DATABASE",
         ))
     }
 

@@ -9,6 +9,7 @@
 
 mod error;
 mod metrics;
+mod payouts;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -25,8 +26,13 @@ use shared::{AccountUuid, OrderId};
 
 pub use error::{GatewayError, UNAUTHENTICATED_HINT};
 pub use metrics::{CallCount, GatewayMetrics};
+pub use payouts::PayoutOutcome;
+
+/// The metric families [`GatewayMetrics`] writes (for registering it at `/metrics`).
+pub const METRIC_FAMILIES: [&str; 3] = metrics::FAMILIES;
 
 use crate::signing::{Digest, PrivateKey};
+use crate::telemetry::RequestId;
 
 /// The `User-Agent` every vendor sample sends (alikassa-api.md §1.3).
 const GATEWAY_USER_AGENT: &str = "AliKassa2.0 API";
@@ -65,7 +71,7 @@ pub struct GatewayClient {
 struct Inner {
     http: reqwest::Client,
     settings: GatewaySettings,
-    metrics: GatewayMetrics,
+    metrics: Arc<GatewayMetrics>,
 }
 
 /// How a create ended.
@@ -107,7 +113,7 @@ impl GatewayClient {
             inner: Arc::new(Inner {
                 http,
                 settings,
-                metrics: GatewayMetrics::default(),
+                metrics: Arc::new(GatewayMetrics::default()),
             }),
         })
     }
@@ -120,6 +126,11 @@ impl GatewayClient {
     /// Call counters, for `/metrics` and tests.
     pub fn metrics(&self) -> &GatewayMetrics {
         &self.inner.metrics
+    }
+
+    /// The counters as a shared handle, to register with [`crate::metrics::Metrics`].
+    pub fn metrics_handle(&self) -> Arc<GatewayMetrics> {
+        Arc::clone(&self.inner.metrics)
     }
 
     /// `POST v1/payment`; on an unknown outcome, looks the `order_id` up before answering.
@@ -208,17 +219,25 @@ impl GatewayClient {
             detail: format!("Sign header: {e}"),
         })?;
         let url = format!("{}{path}", settings.base_url);
+        // The id of the request being served, or a new one for background calls (reconciler),
+        // so every upstream call can be matched with the gateway's records and our logs.
+        let request_id = RequestId::current().unwrap_or_else(RequestId::generate);
         let started = std::time::Instant::now();
-        let result = self.send(&url, bytes, sign).await;
+        let result = self.send(&url, bytes, sign, &request_id).await;
         let result = match result {
             Ok((status, answer)) => map_answer(status, &answer),
             Err(e) => Err(e),
         };
-        self.inner.metrics.record(path, result.as_ref().err());
-        tracing::debug!(
+        let elapsed = started.elapsed();
+        let outcome = metrics::outcome(result.as_ref().err());
+        self.inner
+            .metrics
+            .record(path, result.as_ref().err(), elapsed);
+        tracing::info!(
             path,
-            elapsed_ms = started.elapsed().as_millis() as u64,
-            ok = result.is_ok(),
+            outcome,
+            elapsed_ms = u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX),
+            request_id = %request_id,
             "gateway call"
         );
         result
@@ -229,6 +248,7 @@ impl GatewayClient {
         url: &str,
         body: Vec<u8>,
         sign: HeaderValue,
+        request_id: &RequestId,
     ) -> Result<(StatusCode, axum::body::Bytes), GatewayError> {
         let settings = &self.inner.settings;
         let timeout = settings.timeout;
@@ -251,6 +271,7 @@ impl GatewayClient {
             .header(USER_AGENT, GATEWAY_USER_AGENT)
             .header("Account", settings.account.to_string())
             .header("Sign", sign)
+            .header("X-Request-Id", request_id.as_str())
             .body(body)
             .timeout(timeout)
             .send()

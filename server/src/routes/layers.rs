@@ -1,12 +1,13 @@
-//! Safety layers of our own: security headers, a per-IP token bucket for the public
-//! (widget, demo) endpoints, and a request timeout answering in our error shape.
+//! Layers of our own: request ids, request metrics, security headers, a per-IP token bucket
+//! for the public (widget, demo) endpoints, and a request timeout answering in our error
+//! shape.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use axum::extract::{Request, State};
+use axum::extract::{MatchedPath, Request, State};
 use axum::http::header::{self, HeaderValue};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -18,10 +19,57 @@ use tower_http::cors::CorsLayer;
 
 use crate::config::RateLimitConfig;
 use crate::error::ApiError;
+use crate::metrics::Metrics;
+use crate::telemetry::request_id::{self, RequestId};
+
+/// Gives every request an id: the client's `X-Request-Id` when sane, else a new UUID. It is
+/// put back on the request (the trace span reads it), made current for gateway calls made
+/// while serving it, and echoed on the response.
+pub async fn request_id(mut req: Request, next: Next) -> Response {
+    let id = RequestId::from_header(
+        req.headers()
+            .get(request_id::HEADER)
+            .map(HeaderValue::as_bytes),
+    );
+    let value = HeaderValue::from_str(id.as_str()).ok();
+    if let Some(value) = &value {
+        req.headers_mut().insert(request_id::HEADER, value.clone());
+    }
+    req.extensions_mut().insert(id.clone());
+    let mut response = id.scope(next.run(req)).await;
+    if let Some(value) = value {
+        response.headers_mut().insert(request_id::HEADER, value);
+    }
+    response
+}
+
+/// Counts the request and times it, labelled by the matched route template (never the raw
+/// path: it may hold a session token).
+pub async fn track_metrics(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    record_request(&state.metrics, req, next).await
+}
+
+/// [`track_metrics`] over any registry (tests build routers without an [`AppState`]).
+pub async fn record_request(metrics: &Metrics, req: Request, next: Next) -> Response {
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_owned());
+    let method = req.method().clone();
+    let started = Instant::now();
+    let response = next.run(req).await;
+    metrics.http().record(
+        route.as_deref(),
+        &method,
+        response.status().as_u16(),
+        started.elapsed(),
+    );
+    response
+}
 
 /// Adds `X-Content-Type-Options`, `Referrer-Policy` (the hosted page URL holds the token),
 /// `X-Frame-Options: DENY` except on the widget assets (embedded by merchants), HSTS when the
-/// public URL is https, and `Cache-Control: no-store` on API answers.
+/// public URL is https, and `Cache-Control: no-store` on API answers, metrics and probes.
 pub async fn security_headers(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let path = req.uri().path().to_owned();
     let mut response = next.run(req).await;
@@ -43,9 +91,16 @@ pub async fn security_headers(State(state): State<AppState>, req: Request, next:
             HeaderValue::from_static("max-age=31536000; includeSubDomains"),
         );
     }
-    let api = ["/api/", "/webhooks/", "/demo/api/", "/metrics"]
-        .iter()
-        .any(|p| path.starts_with(p));
+    let api = [
+        "/api/",
+        "/webhooks/",
+        "/demo/api/",
+        "/metrics",
+        "/healthz",
+        "/readyz",
+    ]
+    .iter()
+    .any(|p| path.starts_with(p));
     if api && !headers.contains_key(header::CACHE_CONTROL) {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }

@@ -1,9 +1,8 @@
-//! Merchant API (`Authorization: Bearer <api key>`): create, read and list sessions; metrics.
+//! Merchant API (`Authorization: Bearer <api key>`): create, read and list sessions.
 
 use axum::Json;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{StatusCode, header};
-use axum::response::IntoResponse;
+use axum::http::StatusCode;
 use shared::SessionStatus;
 use shared::api::{CreateSessionRequest, SessionCreated, SessionDetails, SessionList};
 use time::OffsetDateTime;
@@ -127,62 +126,6 @@ fn list_query(query: &str) -> Result<(ListFilter, Option<String>), ApiError> {
         }
     }
     Ok((filter, cursor))
-}
-
-/// Prometheus metrics: gateway calls by path and outcome, sessions by status.
-#[utoipa::path(get, path = "/metrics", tag = "operations",
-    security(("api_key" = [])),
-    responses(
-        (status = 200, description = "Prometheus text format", content_type = "text/plain"),
-        (status = 401, description = "`unauthorized`", body = super::openapi::schemas::ApiErrorBody),
-    ))]
-pub async fn metrics(
-    _: Merchant,
-    State(state): State<AppState>,
-) -> Result<impl IntoResponse, ApiError> {
-    use std::fmt::Write as _;
-    let mut out = String::new();
-    let calls = state.sessions.gateway().metrics().snapshot();
-    let _ = writeln!(
-        out,
-        "# HELP checkout_gateway_calls_total Signed calls to the gateway."
-    );
-    let _ = writeln!(out, "# TYPE checkout_gateway_calls_total counter");
-    for (path, count) in &calls {
-        let _ = writeln!(
-            out,
-            "checkout_gateway_calls_total{{path=\"{path}\"}} {}",
-            count.calls
-        );
-    }
-    let _ = writeln!(
-        out,
-        "# HELP checkout_gateway_failures_total Gateway calls that failed."
-    );
-    let _ = writeln!(out, "# TYPE checkout_gateway_failures_total counter");
-    for (path, count) in &calls {
-        let _ = writeln!(
-            out,
-            "checkout_gateway_failures_total{{path=\"{path}\"}} {}",
-            count.failures
-        );
-    }
-    let counts = state
-        .sessions
-        .store()
-        .count_sessions_by_status()
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
-    let _ = writeln!(out, "# HELP checkout_sessions Sessions by status.");
-    let _ = writeln!(out, "# TYPE checkout_sessions gauge");
-    for status in SessionStatus::ALL {
-        let n = counts
-            .iter()
-            .find(|(s, _)| *s == status)
-            .map_or(0, |(_, n)| *n);
-        let _ = writeln!(out, "checkout_sessions{{status=\"{status}\"}} {n}");
-    }
-    Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out))
 }
 
 #[cfg(test)]

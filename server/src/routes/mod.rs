@@ -1,18 +1,23 @@
 //! The HTTP surface: [`build_router`] over one [`AppState`].
 //!
-//! * merchant API (`Authorization: Bearer`): [`merchant`];
+//! * merchant API (`Authorization: Bearer`): [`merchant`], [`payouts`], the events we send
+//!   to the merchant's webhook: [`events_api`];
 //! * widget API (token only, CORS, per-IP limits): [`widget`], SSE in [`events`];
-//! * gateway notifications: [`webhooks`]; health: [`health`]; OpenAPI: [`openapi`];
+//! * gateway notifications: [`webhooks`]; probes: [`health`]; Prometheus: [`metrics`];
+//!   OpenAPI: [`openapi`];
 //! * sandbox mode: the demo shop's session endpoint ([`demo`]) and the emulator under
 //!   `/sandbox/`; the widget's pages and assets are merged from [`crate::widget`].
 
 pub mod demo;
 pub mod events;
+pub mod events_api;
 pub mod extract;
 pub mod health;
 pub mod layers;
 pub mod merchant;
+pub mod metrics;
 pub mod openapi;
+pub mod payouts;
 pub mod webhooks;
 pub mod widget;
 
@@ -27,7 +32,6 @@ use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::{get, post};
 use tokio::sync::watch;
 use tower_http::cors::{AllowOrigin, CorsLayer};
-use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 use tracing::Level;
@@ -45,6 +49,8 @@ use layers::RateLimiter;
 pub struct AppState {
     /// The checkout service.
     pub sessions: Sessions,
+    /// Payouts and the gateway balance.
+    pub payouts: crate::payouts::Payouts,
     /// Merchant API keys.
     pub api_keys: Arc<ApiKeys>,
     /// Notification signatures.
@@ -57,6 +63,10 @@ pub struct AppState {
     pub shutdown: watch::Receiver<bool>,
     /// HTTP settings and routers mounted beside ours.
     pub http: Arc<HttpSettings>,
+    /// Prometheus metrics, rendered at `/metrics`.
+    pub metrics: crate::metrics::Metrics,
+    /// What `/readyz` checks.
+    pub readiness: Arc<health::Readiness>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -80,6 +90,8 @@ pub struct HttpSettings {
     pub hsts: bool,
     /// Sandbox mode.
     pub test_mode: bool,
+    /// `/metrics` answers without the API key (`metrics.public`).
+    pub metrics_public: bool,
     /// The widget's pages and assets.
     pub widget: Router,
     /// The emulator, mounted at `/sandbox` in sandbox mode.
@@ -94,6 +106,7 @@ impl std::fmt::Debug for HttpSettings {
             .field("request_timeout", &self.request_timeout)
             .field("hsts", &self.hsts)
             .field("test_mode", &self.test_mode)
+            .field("metrics_public", &self.metrics_public)
             .field("sandbox", &self.sandbox.is_some())
             .finish_non_exhaustive()
     }
@@ -113,7 +126,12 @@ pub fn build_router(state: AppState) -> Router {
             post(merchant::create).get(merchant::list),
         )
         .route("/api/v1/sessions/{id}", get(merchant::details))
-        .route("/metrics", get(merchant::metrics));
+        .route("/api/v1/events", get(events_api::list))
+        .route("/api/v1/events/{id}", get(events_api::details))
+        .route("/api/v1/events/{id}/resend", post(events_api::resend))
+        .route("/api/v1/payouts", post(payouts::create).get(payouts::list))
+        .route("/api/v1/payouts/{id}", get(payouts::details))
+        .route("/api/v1/balance", get(payouts::balance));
     let mut public = Router::new()
         .route("/api/v1/checkout/{token}", get(widget::view))
         .route("/api/v1/checkout/{token}/pay", post(widget::pay))
@@ -134,6 +152,8 @@ pub fn build_router(state: AppState) -> Router {
             get(webhooks::notification).post(webhooks::notification),
         )
         .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/metrics", get(metrics::metrics))
         .route("/api/openapi.json", get(openapi::document))
         .with_state(state.clone())
         .merge(public);
@@ -145,11 +165,11 @@ pub fn build_router(state: AppState) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(http.body_limit))
         .layer(from_fn_with_state(state.clone(), layers::timeout))
-        .layer(from_fn_with_state(state, layers::security_headers))
+        .layer(from_fn_with_state(state.clone(), layers::security_headers))
         .layer(from_fn(move |req, next| {
             layers::cors(cors.clone(), req, next)
         }))
-        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(from_fn_with_state(state, layers::track_metrics))
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(request_span)
@@ -160,7 +180,7 @@ pub fn build_router(state: AppState) -> Router {
             COOKIE,
             SIGN,
         ]))
-        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .layer(from_fn(layers::request_id))
 }
 
 /// CORS for the widget API and assets (see [`layers::cors`]); `None` = same-origin only.
@@ -183,7 +203,8 @@ fn cors_layer(origins: &CorsOrigins) -> Option<CorsLayer> {
     )
 }
 
-/// The span of one request: method, path with tokens masked, request id.
+/// The span of one request: method, path with tokens masked, request id (set and
+/// sanitised by [`layers::request_id`] before this runs).
 fn request_span<B>(req: &Request<B>) -> tracing::Span {
     let request_id = req
         .headers()

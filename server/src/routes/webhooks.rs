@@ -43,13 +43,14 @@ pub async fn notification(
     };
     tracing::info!(gateway_payment_id = %verified.id, status = %verified.status,
         variant = verified.variant, digest = %verified.digest, "notification verified");
-    if verified.kind != NotificationType::Payment {
-        tracing::info!(gateway_payment_id = %verified.id, "payout notification ignored (no payouts here)");
-        return Ok(ok());
-    }
     let ours = state.sessions.gateway().account();
     if verified.account.is_some_and(|a| a != ours) {
         tracing::warn!(account = ?verified.account, "notification for another account ignored");
+        return Ok(ok());
+    }
+    if verified.kind == NotificationType::Payout {
+        let outcome = super::payouts::notification(&state, &verified).await?;
+        tracing::info!(gateway_payout_id = %verified.id, outcome, "payout notification handled");
         return Ok(ok());
     }
     let store = state.sessions.store();

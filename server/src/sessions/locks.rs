@@ -1,12 +1,24 @@
 //! [`SessionLocks`]: one async mutex per session, so a double click, a notification and the
 //! reconciler never change the same session at once (and exactly one gateway payment is
 //! created per attempt).
+//!
+//! Those locks are per process. With several replicas on PostgreSQL, what must not run twice
+//! across processes takes more: a session's pay holds a [`ReplicaLease`] in the database
+//! across its gateway calls, and the per-payment upstream limit is a conditional update
+//! ([`Sessions::acquire_upstream`]).
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::{Arc, Mutex, OnceLock, Weak};
+use std::time::Duration;
 
+use shared::GatewayPaymentId;
 use shared::api::SessionId;
+use time::OffsetDateTime;
 use tokio::sync::{Mutex as AsyncMutex, OwnedMutexGuard};
+use tokio::task::JoinHandle;
+
+use super::{SessionError, Sessions};
+use crate::store::{Backend, Store};
 
 /// Per-session locks, forgotten when nobody holds or waits for them.
 #[derive(Debug, Default)]
@@ -42,6 +54,151 @@ impl SessionLocks {
     /// The session's lock if free now.
     pub fn try_lock(&self, id: SessionId) -> Option<SessionGuard> {
         self.handle(id).try_lock_owned().ok()
+    }
+}
+
+/// How long a lease lasts unless renewed: a crashed holder blocks its session this long (its
+/// own restart's recovery included), so it is short; a holder renews it often.
+const LEASE_TTL: Duration = Duration::from_secs(5);
+/// How often a held lease is renewed.
+const LEASE_RENEW: Duration = Duration::from_secs(1);
+/// How long a pay waits for another replica's pay of the same session (its gateway calls)
+/// before answering "gateway timeout".
+const LEASE_WAIT: Duration = Duration::from_secs(60);
+
+/// This process's name in the leases table: random per start.
+pub fn replica_id() -> &'static str {
+    static ID: OnceLock<String> = OnceLock::new();
+    ID.get_or_init(|| format!("replica-{}", uuid::Uuid::new_v4().simple()))
+}
+
+/// Wall time for leases: they are between processes, so never the sandbox's movable clock.
+fn wall_now() -> OffsetDateTime {
+    OffsetDateTime::now_utc()
+}
+
+/// A held database lease (PostgreSQL): renewed in the background while held, given back
+/// when dropped. If this process dies, it runs out after [`LEASE_TTL`].
+#[derive(Debug)]
+pub struct ReplicaLease {
+    store: Store,
+    name: String,
+    renewal: JoinHandle<()>,
+}
+
+impl ReplicaLease {
+    /// Waits until lease `name` is this replica's, for at most `wait` (then `None`).
+    pub async fn acquire(
+        store: &Store,
+        name: String,
+        wait: Duration,
+    ) -> Result<Option<ReplicaLease>, SessionError> {
+        let deadline = tokio::time::Instant::now() + wait;
+        let mut pause = Duration::from_millis(10);
+        loop {
+            let now = wall_now();
+            if store
+                .acquire_lease(&name, replica_id(), now, now + LEASE_TTL)
+                .await?
+            {
+                break;
+            }
+            if tokio::time::Instant::now() + pause > deadline {
+                return Ok(None);
+            }
+            tokio::time::sleep(pause).await;
+            pause = (pause * 2).min(Duration::from_millis(200));
+        }
+        let renewal = {
+            let (store, name) = (store.clone(), name.clone());
+            tokio::spawn(async move {
+                loop {
+                    tokio::time::sleep(LEASE_RENEW).await;
+                    let now = wall_now();
+                    match store
+                        .acquire_lease(&name, replica_id(), now, now + LEASE_TTL)
+                        .await
+                    {
+                        Ok(true) => {}
+                        Ok(false) => {
+                            tracing::error!(
+                                lease = name,
+                                "lease lost while held (the database was unreachable longer than its lifetime?)"
+                            );
+                            return;
+                        }
+                        Err(error) => tracing::warn!(lease = name, %error, "lease renewal failed"),
+                    }
+                }
+            })
+        };
+        Ok(Some(ReplicaLease {
+            store: store.clone(),
+            name,
+            renewal,
+        }))
+    }
+}
+
+impl Drop for ReplicaLease {
+    fn drop(&mut self) {
+        self.renewal.abort();
+        let (store, name) = (self.store.clone(), std::mem::take(&mut self.name));
+        // Given back in the background; if that fails (or the runtime is stopping) it runs out.
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(async move {
+                if let Err(error) = store.release_lease(&name, replica_id()).await {
+                    tracing::warn!(lease = name, %error, "lease not given back; it runs out");
+                }
+            });
+        }
+    }
+}
+
+impl Sessions {
+    /// On PostgreSQL, waits for the session's lease: while one replica pays for a session (a
+    /// gateway create and the lookups around it), another replica's pay of that session waits
+    /// and then sees its result, exactly as two clicks on one process do under the session
+    /// lock. `None` on SQLite (one process: the session lock is enough).
+    pub(super) async fn replica_lease(
+        &self,
+        session: SessionId,
+    ) -> Result<Option<ReplicaLease>, SessionError> {
+        let store = &self.inner.store;
+        if store.backend() == Backend::Sqlite {
+            return Ok(None);
+        }
+        match ReplicaLease::acquire(store, format!("session:{session}"), LEASE_WAIT).await? {
+            Some(lease) => Ok(Some(lease)),
+            None => {
+                tracing::warn!(%session, "another replica holds this session's pay too long");
+                Err(SessionError::GatewayTimeout)
+            }
+        }
+    }
+
+    /// The per-payment upstream limit (one status call per interval, whoever asks): in this
+    /// process's memory on SQLite, in the database on PostgreSQL so that it holds across
+    /// replicas. `Err(wait)` says how long until the next call is allowed.
+    pub(super) async fn acquire_upstream(
+        &self,
+        payment: GatewayPaymentId,
+        now: OffsetDateTime,
+    ) -> Result<Result<(), Duration>, SessionError> {
+        let limiter = &self.inner.limiter;
+        let store = &self.inner.store;
+        Ok(match store.backend() {
+            Backend::Sqlite => limiter.try_acquire(payment, now),
+            Backend::Postgres => {
+                match store
+                    .gate_upstream_call(payment, now, limiter.interval())
+                    .await?
+                {
+                    None => Ok(()),
+                    Some(wait) => Err(wait),
+                }
+            }
+        })
     }
 }
 

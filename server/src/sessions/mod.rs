@@ -34,6 +34,7 @@ pub use limiter::UpstreamLimiter;
 pub use locks::{SessionGuard, SessionLocks};
 pub use pay::Payer;
 pub use status::{Applied, StatusReport};
+pub(crate) use views::public_details;
 
 use crate::clock::Clock;
 use crate::config::ReconcilerConfig;
@@ -278,9 +279,27 @@ impl Sessions {
         &self,
         token: &SessionToken,
     ) -> Result<(SessionId, StatusUpdate), SessionError> {
-        let session = self.by_token(token).await?;
-        let update = self.update_of(&session).await?;
-        Ok((session.id, update))
+        let row = self
+            .inner
+            .store
+            .status_by_token(token.as_str())
+            .await?
+            .ok_or(SessionError::NotFound)?;
+        let now = self.inner.clock.now();
+        if !row.status.is_final() && now >= row.expires_at {
+            // Due: expire it on the way (the full path takes the session's lock).
+            let session = self.by_token(token).await?;
+            let update = self.update_of(&session).await?;
+            return Ok((session.id, update));
+        }
+        Ok((
+            row.id,
+            StatusUpdate {
+                status: row.status,
+                payment_status: row.payment_status,
+                updated_at: row.updated_at,
+            },
+        ))
     }
 
     /// The current [`StatusUpdate`] of `session`.

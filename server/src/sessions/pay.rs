@@ -1,7 +1,9 @@
 //! `POST …/pay`: start (or show again) the gateway payment for the method the buyer chose.
 //!
 //! Under the session lock, so concurrent clicks are served one after the other and see each
-//! other's result: exactly one gateway payment per attempt. The attempt row is committed in
+//! other's result: exactly one gateway payment per attempt. With several replicas on
+//! PostgreSQL the session's database lease is held too ([`super::locks::ReplicaLease`]), so
+//! the same holds for clicks that land on different processes. The attempt row is committed in
 //! state `creating` before the create call; an unknown outcome (timeout, 5xx, garbled answer)
 //! leaves it `unknown`, and the next try looks its order id up before creating again with the
 //! same order id.
@@ -52,6 +54,7 @@ impl Sessions {
             .await?
             .ok_or(SessionError::NotFound)?;
         let _guard = self.inner.locks.lock(found.id).await;
+        let _lease = self.replica_lease(found.id).await?;
         let mut session = store
             .session_by_id(found.id)
             .await?
@@ -385,6 +388,13 @@ impl Sessions {
         let mut resolved = 0;
         for attempt in pending {
             let _guard = self.inner.locks.lock(attempt.session_id).await;
+            // Another replica's pay may be creating this very attempt right now: wait for it,
+            // then the reload below sees what it made.
+            let _lease = match self.replica_lease(attempt.session_id).await {
+                Ok(lease) => lease,
+                Err(SessionError::GatewayTimeout) => continue,
+                Err(e) => return Err(e),
+            };
             let (session, mut attempt) = self.reload(attempt.session_id, attempt.number).await?;
             if !matches!(
                 attempt.state,

@@ -244,7 +244,7 @@ impl Sessions {
             return Ok((views::status_update(&session, current), None));
         };
         let now = self.inner.clock.now();
-        if let Err(wait) = self.inner.limiter.try_acquire(gid, now) {
+        if let Err(wait) = self.acquire_upstream(gid, now).await? {
             return Ok((views::status_update(&session, current), Some(wait)));
         }
         let number = attempt.number;
@@ -280,7 +280,7 @@ impl Sessions {
         };
         let now = self.inner.clock.now();
         let store = &self.inner.store;
-        if let Err(wait) = self.inner.limiter.try_acquire(gid, now) {
+        if let Err(wait) = self.acquire_upstream(gid, now).await? {
             let at = now + wait;
             store
                 .schedule_poll(

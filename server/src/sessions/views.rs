@@ -125,8 +125,24 @@ pub(super) fn details(
     attempts: &[AttemptRecord],
     history: Vec<StatusChange>,
 ) -> Result<SessionDetails, SessionError> {
+    Ok(public_details(
+        hosted_url(settings, session)?,
+        session,
+        attempts,
+        history,
+    ))
+}
+
+/// The merchant's view of a session with its hosted page at `hosted_url`: what
+/// [`details`] answers and what the `data` of a `payment.*` event to the merchant holds.
+pub(crate) fn public_details(
+    hosted_url: HttpUrl,
+    session: &SessionRecord,
+    attempts: &[AttemptRecord],
+    history: Vec<StatusChange>,
+) -> SessionDetails {
     let current = current(session, attempts);
-    Ok(SessionDetails {
+    SessionDetails {
         id: session.id,
         token: session.token.clone(),
         order_id: session.order_id.clone(),
@@ -138,7 +154,7 @@ pub(super) fn details(
         gateway_payment_id: current.and_then(|a| a.gateway_payment_id),
         payment_status: current.and_then(|a| a.payment_status),
         description: session.description.clone(),
-        hosted_url: hosted_url(settings, session)?,
+        hosted_url,
         metadata: session.metadata.clone(),
         created_at: session.created_at,
         updated_at: session.updated_at,
@@ -146,5 +162,5 @@ pub(super) fn details(
         requisites: current.and_then(|a| a.requisites.clone()),
         attempts: attempts.iter().map(attempt_summary).collect(),
         history,
-    })
+    }
 }

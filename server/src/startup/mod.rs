@@ -4,7 +4,7 @@
 mod sandbox;
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use axum::Router;
@@ -17,16 +17,20 @@ pub use sandbox::SandboxSetup;
 
 use crate::auth::{self, ApiKeys};
 use crate::clock::Clock;
-use crate::config::{Config, GatewayMode, Secret};
+use crate::config::{Config, DatabaseLocation, GatewayMode, Secret};
 use crate::gateway::{GatewayClient, GatewaySettings};
+use crate::metrics::Metrics;
 use crate::notify::NotificationVerifier;
+use crate::payouts::{PayoutSettings, Payouts};
 use crate::routes::extract::ClientIpPolicy;
+use crate::routes::health::{KeyProbe, Readiness};
 use crate::routes::layers::RateLimiter;
 use crate::routes::{AppState, HttpSettings, build_router};
 use crate::sandbox::Sandbox;
 use crate::sessions::{Sessions, Settings};
 use crate::signing::{KeySet, PublicKey};
 use crate::store::Store;
+use crate::widget::assets::WidgetAssets;
 use crate::widget::{self, WidgetConfig};
 use crate::{reconciler, telemetry};
 
@@ -62,6 +66,8 @@ pub struct Application {
     sandbox: Option<Sandbox>,
     shutdown: watch::Sender<bool>,
     base_url: String,
+    outbox_metrics: crate::outbox::OutboxMetrics,
+    payouts: Payouts,
 }
 
 impl Application {
@@ -82,9 +88,11 @@ impl Application {
             .clone()
             .unwrap_or_else(|| loopback.clone());
         let store = Store::open(&server.database).await?;
+        // Session events carry the hosted page link, built from this.
+        store.set_public_url(&base_url);
         let (shutdown, shutdown_rx) = watch::channel(false);
 
-        let (gateway, verifier, clock, sandbox, notification_url) = match &config.gateway {
+        let (gateway, verifier, clock, sandbox, notification_url, probes) = match &config.gateway {
             GatewayMode::Sandbox(settings) => {
                 let setup = sandbox::prepare(&server.data_dir, settings, &base_url).await?;
                 let gateway = client(GatewaySettings {
@@ -99,7 +107,20 @@ impl Application {
                 let clock = Clock::Sandbox(setup.sandbox.clock().clone());
                 // The emulator is in-process: it reaches our webhook over loopback.
                 let url = url(&format!("{loopback}/webhooks/alikassa"))?;
-                (gateway, verifier, clock, Some(setup.sandbox), Some(url))
+                let probes = key_probes(
+                    setup.payment.dir(),
+                    setup.payout.dir(),
+                    settings.digest,
+                    None,
+                );
+                (
+                    gateway,
+                    verifier,
+                    clock,
+                    Some(setup.sandbox),
+                    Some(url),
+                    probes,
+                )
             }
             GatewayMode::Remote(remote) => {
                 let keys =
@@ -125,12 +146,19 @@ impl Application {
                         None
                     }
                 };
+                let probes = key_probes(
+                    &remote.payment_keys_dir,
+                    &remote.payout_keys_dir,
+                    remote.digest,
+                    Some(&remote.notification_public_key),
+                );
                 (
                     gateway,
                     NotificationVerifier::new(notification),
                     Clock::System,
                     None,
                     notification_url,
+                    probes,
                 )
             }
         };
@@ -155,14 +183,43 @@ impl Application {
                 reconciler: config.reconciler,
             },
         );
-        let widget = widget::routes(WidgetConfig {
-            dist_dir: server.dist_dir.clone(),
-            merchant_name: checkout.merchant_name.clone(),
-            merchant_logo_url: checkout.merchant_logo_url.clone(),
-            test_mode,
-        });
+        let payouts = Payouts::new(
+            sessions.store().clone(),
+            sessions.gateway().clone(),
+            sessions.clock().clone(),
+            PayoutSettings {
+                default_bank: checkout.default_bank.clone(),
+                notification_url: sessions.settings().notification_url.clone(),
+                gateway_timeout: sessions.gateway().timeout(),
+                reconciler: config.reconciler,
+            },
+        );
+        let assets = widget_assets(&server.dist_dir);
+        let (key_probes, public_keys) = probes;
+        let readiness = Readiness::new(
+            key_probes,
+            public_keys,
+            assets.as_ref().map(|a| a.build().to_owned()),
+        );
+        let widget = widget::routes_with(
+            WidgetConfig {
+                dist_dir: server.dist_dir.clone(),
+                merchant_name: checkout.merchant_name.clone(),
+                merchant_logo_url: checkout.merchant_logo_url.clone(),
+                test_mode,
+            },
+            assets,
+        );
+        let metrics = Metrics::new();
+        crate::metrics::checkout::register(&metrics, &sessions)
+            .map_err(|e| StartupError::Config(format!("metrics: {e}")))?;
+        let outbox_metrics = crate::outbox::OutboxMetrics::register(&metrics, sessions.store())
+            .map_err(|e| StartupError::Config(format!("metrics: {e}")))?;
+        crate::payouts::metrics::register(&metrics, &payouts)
+            .map_err(|e| StartupError::Config(format!("metrics: {e}")))?;
         let state = AppState {
             sessions: sessions.clone(),
+            payouts: payouts.clone(),
             api_keys: Arc::new(api_keys),
             verifier: Arc::new(verifier),
             client_ip: Arc::new(ClientIpPolicy::new(server.trusted_proxies.clone())),
@@ -174,9 +231,12 @@ impl Application {
                 request_timeout: server.request_timeout,
                 hsts: base_url.starts_with("https://"),
                 test_mode,
+                metrics_public: config.metrics.public,
                 widget,
                 sandbox: sandbox.as_ref().map(Sandbox::router),
             }),
+            metrics,
+            readiness: Arc::new(readiness),
         };
         Ok(Application {
             listener,
@@ -188,6 +248,8 @@ impl Application {
             shutdown,
             base_url,
             config,
+            outbox_metrics,
+            payouts,
         })
     }
 
@@ -234,10 +296,28 @@ impl Application {
             config,
             sandbox,
             shutdown,
+            outbox_metrics,
+            payouts,
             ..
         } = self;
+        let payout_reconciler: JoinHandle<()> =
+            crate::payouts::reconciler::spawn(payouts, config.reconciler, shutdown.subscribe());
         let reconciler: JoinHandle<()> =
             reconciler::spawn(sessions.clone(), config.reconciler, shutdown.subscribe());
+        let outbox: JoinHandle<()> = crate::outbox::spawn(
+            sessions.store().clone(),
+            config.webhooks.clone(),
+            sessions.clock().clone(),
+            outbox_metrics,
+            shutdown.subscribe(),
+        );
+        // Several replicas on PostgreSQL: SSE subscribers here hear changes made elsewhere.
+        let relay = match &config.server.database {
+            DatabaseLocation::Postgres(url) => {
+                Some(sessions.spawn_relay(url.clone(), shutdown.subscribe()))
+            }
+            DatabaseLocation::Sqlite(_) => None,
+        };
         let service = router.into_make_service_with_connect_info::<SocketAddr>();
         let stopping = shutdown.clone();
         let result = axum::serve(listener, service)
@@ -249,6 +329,11 @@ impl Application {
             .await;
         let _ = shutdown.send(true);
         let _ = reconciler.await;
+        let _ = payout_reconciler.await;
+        let _ = outbox.await;
+        if let Some(relay) = relay {
+            let _ = relay.await;
+        }
         if let Some(sandbox) = sandbox {
             sandbox.shutdown();
         }
@@ -288,6 +373,40 @@ async fn api_keys(
         .insert_api_key(&digest, "generated", clock.now())
         .await?;
     Ok((ApiKeys::from_digests(vec![digest]), Some(key)))
+}
+
+/// What `/readyz` probes: the two signing key sets, and the public keys that must load (the
+/// gateway's notification key in production).
+fn key_probes(
+    payment: &Path,
+    payout: &Path,
+    digest: crate::signing::Digest,
+    notification: Option<&Path>,
+) -> (Vec<KeyProbe>, Vec<PathBuf>) {
+    let probe = |name, dir: &Path| KeyProbe {
+        name,
+        dir: dir.to_owned(),
+        digest,
+    };
+    (
+        vec![probe("payment", payment), probe("payout", payout)],
+        notification.map(Path::to_owned).into_iter().collect(),
+    )
+}
+
+/// The widget build in `dist_dir`, or `None` (logged; `/widget/v1` answers 503 and `/readyz`
+/// says `widget: not built`).
+fn widget_assets(dist_dir: &Path) -> Option<Arc<WidgetAssets>> {
+    match WidgetAssets::load(dist_dir) {
+        Ok(assets) => {
+            tracing::info!(build = assets.build(), dir = %dist_dir.display(), "widget build loaded");
+            Some(Arc::new(assets))
+        }
+        Err(error) => {
+            tracing::warn!(%error, "widget build not available; /widget/v1 answers 503");
+            None
+        }
+    }
 }
 
 fn client(settings: GatewaySettings) -> Result<GatewayClient, StartupError> {

@@ -1,6 +1,5 @@
 //! Payment attempt rows.
 
-use sqlx::Sqlite;
 use time::OffsetDateTime;
 
 use shared::GatewayPaymentId;
@@ -30,7 +29,7 @@ impl Store {
              state, gateway_payment_id, gateway_uuid, payment_status, paid_amount_kopecks, \
              requisites, customer_ip, user_agent, last_error, next_poll_at, poll_interval_secs, \
              created_at, updated_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
         )
         .bind(a.session_id.to_string())
         .bind(i64::from(a.number))
@@ -64,7 +63,7 @@ impl Store {
         sqlx::query(concat!(
             "SELECT ",
             attempt_columns!(),
-            " FROM payment_attempts WHERE session_id = ? ORDER BY number"
+            " FROM payment_attempts WHERE session_id = $1 ORDER BY number"
         ))
         .bind(session.to_string())
         .fetch_all(&self.pool)
@@ -82,7 +81,7 @@ impl Store {
         sqlx::query(concat!(
             "SELECT ",
             attempt_columns!(),
-            " FROM payment_attempts WHERE gateway_payment_id = ?"
+            " FROM payment_attempts WHERE gateway_payment_id = $1"
         ))
         .bind(gateway_id(Some(id)))
         .fetch_optional(&self.pool)
@@ -100,7 +99,7 @@ impl Store {
         sqlx::query(concat!(
             "SELECT ",
             attempt_columns!(),
-            " FROM payment_attempts WHERE gateway_order_id = ?"
+            " FROM payment_attempts WHERE gateway_order_id = $1"
         ))
         .bind(order_id)
         .fetch_optional(&self.pool)
@@ -123,7 +122,7 @@ impl Store {
             "SELECT ",
             attempt_columns!(),
             " FROM payment_attempts WHERE state = 'created' AND payment_status = 'wait' \
-             AND next_poll_at <= ? ORDER BY next_poll_at LIMIT ?"
+             AND next_poll_at <= $1 ORDER BY next_poll_at LIMIT $2"
         ))
         .bind(ms(now))
         .bind(i64::from(limit))
@@ -142,7 +141,7 @@ impl Store {
         sqlx::query(concat!(
             "SELECT ",
             attempt_columns!(),
-            " FROM payment_attempts WHERE state = ? ORDER BY created_at"
+            " FROM payment_attempts WHERE state = $1 ORDER BY created_at"
         ))
         .bind(state.as_str())
         .fetch_all(&self.pool)
@@ -154,23 +153,23 @@ impl Store {
 
     /// Updates an attempt on its own (no history entry).
     pub async fn save_attempt(&self, a: &AttemptRecord) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.begin().await?;
+        self.lock_session(&mut tx, &a.session_id.to_string())
+            .await?;
         update(&mut tx, a).await?;
         tx.commit().await?;
+        self.forget_status(a.session_id);
         Ok(())
     }
 }
 
 /// Writes every mutable column of `a`.
-pub(super) async fn update(
-    tx: &mut sqlx::Transaction<'static, Sqlite>,
-    a: &AttemptRecord,
-) -> Result<(), StoreError> {
+pub(super) async fn update(tx: &mut super::Tx, a: &AttemptRecord) -> Result<(), StoreError> {
     sqlx::query(
-        "UPDATE payment_attempts SET state = ?, gateway_payment_id = ?, gateway_uuid = ?, \
-         payment_status = ?, paid_amount_kopecks = ?, requisites = ?, last_error = ?, \
-         next_poll_at = ?, poll_interval_secs = ?, updated_at = ? \
-         WHERE session_id = ? AND number = ?",
+        "UPDATE payment_attempts SET state = $1, gateway_payment_id = $2, gateway_uuid = $3, \
+         payment_status = $4, paid_amount_kopecks = $5, requisites = $6, last_error = $7, \
+         next_poll_at = $8, poll_interval_secs = $9, updated_at = $10 \
+         WHERE session_id = $11 AND number = $12",
     )
     .bind(a.state.as_str())
     .bind(gateway_id(a.gateway_payment_id))
@@ -203,8 +202,8 @@ impl Store {
         interval_secs: Option<u32>,
     ) -> Result<(), StoreError> {
         sqlx::query(
-            "UPDATE payment_attempts SET next_poll_at = ?, poll_interval_secs = ? \
-             WHERE session_id = ? AND number = ?",
+            "UPDATE payment_attempts SET next_poll_at = $1, poll_interval_secs = $2 \
+             WHERE session_id = $3 AND number = $4",
         )
         .bind(next_poll_at.map(ms))
         .bind(interval_secs.map(i64::from))

@@ -27,7 +27,7 @@ impl Store {
         label: &str,
         now: OffsetDateTime,
     ) -> Result<(), StoreError> {
-        sqlx::query("INSERT INTO api_keys (id, sha256, label, created_at) VALUES (?, ?, ?, ?)")
+        sqlx::query("INSERT INTO api_keys (id, sha256, label, created_at) VALUES ($1, $2, $3, $4)")
             .bind(uuid::Uuid::new_v4().to_string())
             .bind(encode_hex(sha256))
             .bind(label)
@@ -42,7 +42,7 @@ impl Store {
     /// receipts are recorded only after the state change succeeded).
     pub async fn receipt_seen(&self, dedupe_key: &str) -> Result<bool, StoreError> {
         let found: Option<(i64,)> =
-            sqlx::query_as("SELECT 1 FROM webhook_receipts WHERE dedupe_key = ?")
+            sqlx::query_as("SELECT 1 FROM webhook_receipts WHERE dedupe_key = $1")
                 .bind(dedupe_key)
                 .fetch_optional(&self.pool)
                 .await?;
@@ -60,7 +60,7 @@ impl Store {
     ) -> Result<bool, StoreError> {
         let done = sqlx::query(
             "INSERT INTO webhook_receipts (dedupe_key, gateway_payment_id, payment_status, \
-             outcome, received_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING",
+             outcome, received_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (dedupe_key) DO NOTHING",
         )
         .bind(dedupe_key)
         .bind(gateway_payment_id.map(|g| i64::try_from(g.get()).unwrap_or(i64::MAX)))
@@ -74,7 +74,7 @@ impl Store {
 
     /// Forgets a receipt (its processing failed, so a redelivery must be processed).
     pub async fn forget_receipt(&self, dedupe_key: &str) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM webhook_receipts WHERE dedupe_key = ?")
+        sqlx::query("DELETE FROM webhook_receipts WHERE dedupe_key = $1")
             .bind(dedupe_key)
             .execute(&self.pool)
             .await?;

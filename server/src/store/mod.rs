@@ -1,20 +1,32 @@
 //! Storage of sessions, payment attempts, status history, API keys and webhook receipts.
 //!
 //! All SQL lives in this module (the submodules), behind [`Store`]; the rest of the server
-//! sees records. SQLite now (WAL, one file in the data dir); the migrations in
-//! `server/migrations/` are portable SQL so PostgreSQL can be added with the same schema.
+//! sees records. One code path for both databases through sqlx's `Any` driver: SQLite (WAL,
+//! one file in the data dir, the default) or PostgreSQL (`DATABASE_URL=postgres://…`, for
+//! several replicas). The migrations in `server/migrations/` are portable SQL, the queries
+//! use `$n` placeholders (which SQLite accepts too), and the few places where the engines
+//! differ (how a write transaction starts, row locks) ask [`Backend`].
 
 mod attempts;
+mod claims;
 mod keys;
+mod listen;
+pub mod outbox;
+mod payouts;
 mod rows;
+mod session_events;
 mod sessions;
+mod stats;
+mod status;
+mod status_cache;
 
 use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::SqlitePool;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::sqlite::SqliteConnectOptions;
+use sqlx::{Any, AnyPool, ConnectOptions, Executor, Transaction};
 use time::OffsetDateTime;
 
 use shared::api::{
@@ -26,7 +38,10 @@ use shared::{
 };
 
 pub(crate) use keys::encode_hex;
+pub use listen::{StatusSignal, spawn_listener};
+pub use payouts::PayoutRecord;
 pub use sessions::{ListCursor, ListFilter};
+pub use status::StatusRow;
 
 use crate::config::DatabaseLocation;
 
@@ -148,34 +163,124 @@ pub struct Change<'a> {
     pub history: Option<&'a StatusChange>,
 }
 
+/// Which database engine is behind the pool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// One SQLite file: one process, writers serialised by `BEGIN IMMEDIATE`.
+    Sqlite,
+    /// PostgreSQL: several processes, writers serialised by row locks.
+    Postgres,
+}
+
 /// The database.
 #[derive(Debug, Clone)]
 pub struct Store {
-    pool: SqlitePool,
+    pool: AnyPool,
+    backend: Backend,
+    /// This server's public base URL, for the `hosted_url` of session events written by
+    /// [`Store::commit`] (set once at start-up, see [`Store::set_public_url`]).
+    public_url: std::sync::Arc<std::sync::OnceLock<String>>,
+    /// Recent status-poll answers (see `status_cache.rs`); writes below forget them.
+    status_cache: std::sync::Arc<status_cache::StatusCache>,
 }
 
+/// A write transaction.
+pub(crate) type Tx = Transaction<'static, Any>;
+
+/// Connections per process. SQLite has one writer anyway; PostgreSQL's default
+/// `max_connections` (100) leaves room for several replicas at this size.
+const POOL_SIZE: u32 = 8;
+
 impl Store {
-    /// Opens (creating if missing) and migrates the database.
+    /// Opens (creating a SQLite file if missing) and migrates the database.
     pub async fn open(location: &DatabaseLocation) -> Result<Store, StoreError> {
+        sqlx::any::install_default_drivers();
         match location {
             DatabaseLocation::Sqlite(path) => Store::open_sqlite(path).await,
+            DatabaseLocation::Postgres(url) => Store::open_postgres(url).await,
         }
     }
 
     async fn open_sqlite(path: &Path) -> Result<Store, StoreError> {
-        let options = SqliteConnectOptions::new()
+        let url = SqliteConnectOptions::new()
             .filename(path)
             .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
-            .busy_timeout(Duration::from_secs(10))
-            .foreign_keys(true);
-        let pool = SqlitePoolOptions::new()
-            .max_connections(8)
+            .to_url_lossy();
+        let options = AnyConnectOptions::from_str(url.as_str())?;
+        let pool = AnyPoolOptions::new()
+            .max_connections(POOL_SIZE)
+            .after_connect(|conn, _meta| {
+                Box::pin(async move {
+                    conn.execute(sqlx::raw_sql(
+                        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                         PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;",
+                    ))
+                    .await?;
+                    Ok(())
+                })
+            })
             .connect_with(options)
             .await?;
+        Store::migrated(pool, Backend::Sqlite).await
+    }
+
+    async fn open_postgres(url: &str) -> Result<Store, StoreError> {
+        let pool = AnyPoolOptions::new()
+            .max_connections(POOL_SIZE)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect(url)
+            .await?;
+        Store::migrated(pool, Backend::Postgres).await
+    }
+
+    async fn migrated(pool: AnyPool, backend: Backend) -> Result<Store, StoreError> {
+        // Several replicas starting at once: sqlx takes an advisory lock on PostgreSQL
+        // around the migrations, so exactly one of them applies each step.
         sqlx::migrate!("./migrations").run(&pool).await?;
-        Ok(Store { pool })
+        Ok(Store {
+            pool,
+            backend,
+            public_url: std::sync::Arc::default(),
+            status_cache: std::sync::Arc::default(),
+        })
+    }
+
+    /// The engine behind this store.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Starts a write transaction. On SQLite it takes the write lock at once (`BEGIN
+    /// IMMEDIATE`), so a read-then-write inside it cannot be overtaken; on PostgreSQL the
+    /// statements that need it lock their rows (see [`Store::lock_session`]).
+    pub(crate) async fn begin(&self) -> Result<Tx, StoreError> {
+        Ok(match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        })
+    }
+
+    /// Locks a session's row until `tx` ends (PostgreSQL; SQLite's `BEGIN IMMEDIATE`
+    /// already excludes every other writer). Whoever writes a session's history or
+    /// status holds this, so `seq` numbers and guarded updates never race.
+    ///
+    /// On PostgreSQL it also queues the session's change notification, delivered to every
+    /// replica's listener if `tx` commits ([`listen`]): one place that every status write
+    /// passes through, so no change is left out of the other replicas' SSE streams.
+    pub(crate) async fn lock_session(&self, tx: &mut Tx, id: &str) -> Result<(), StoreError> {
+        if self.backend == Backend::Postgres {
+            sqlx::query("SELECT id FROM sessions WHERE id = $1 FOR UPDATE")
+                .bind(id)
+                .execute(&mut **tx)
+                .await?;
+            listen::notify(tx, id).await?;
+        }
+        Ok(())
+    }
+
+    /// The pool, for the store's submodules and the PostgreSQL listener.
+    pub(crate) fn pool(&self) -> &AnyPool {
+        &self.pool
     }
 
     /// Whether the database answers.

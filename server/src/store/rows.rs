@@ -1,7 +1,7 @@
 //! Reading rows back into records.
 
 use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
+use sqlx::any::AnyRow;
 
 use shared::api::{AttemptState, Locale, Metadata, StatusChange, StatusSource};
 use shared::{
@@ -65,7 +65,7 @@ fn small(column: &str, value: Option<i64>) -> Result<Option<u32>, StoreError> {
         .transpose()
 }
 
-pub(super) fn session(row: &SqliteRow) -> Result<SessionRecord, StoreError> {
+pub(super) fn session(row: &AnyRow) -> Result<SessionRecord, StoreError> {
     let methods: String = row.try_get("methods")?;
     let methods = methods
         .split(',')
@@ -101,7 +101,7 @@ pub(super) fn session(row: &SqliteRow) -> Result<SessionRecord, StoreError> {
     })
 }
 
-pub(super) fn attempt(row: &SqliteRow) -> Result<AttemptRecord, StoreError> {
+pub(super) fn attempt(row: &AnyRow) -> Result<AttemptRecord, StoreError> {
     let state: String = row.try_get("state")?;
     Ok(AttemptRecord {
         session_id: parse("session_id", &row.try_get::<String, _>("session_id")?)?,
@@ -138,7 +138,7 @@ pub(super) fn attempt(row: &SqliteRow) -> Result<AttemptRecord, StoreError> {
     })
 }
 
-pub(super) fn history(row: &SqliteRow) -> Result<StatusChange, StoreError> {
+pub(super) fn history(row: &AnyRow) -> Result<StatusChange, StoreError> {
     let source: String = row.try_get("source")?;
     Ok(StatusChange {
         status: parse("status", &row.try_get::<String, _>("status")?)?,

@@ -1,6 +1,5 @@
 //! Session rows, the status history and multi-row changes.
 
-use sqlx::{QueryBuilder, Sqlite};
 use time::OffsetDateTime;
 
 use shared::SessionStatus;
@@ -47,6 +46,13 @@ impl ListCursor {
     }
 }
 
+/// A value bound to a dynamically built query.
+#[derive(Debug, Clone)]
+enum Arg {
+    Int(i64),
+    Text(String),
+}
+
 impl Store {
     /// Inserts a new session and its first history entry. A taken `order_id` gives
     /// [`StoreError::Conflict`] `{ what: "order_id" }`.
@@ -55,7 +61,7 @@ impl Store {
         s: &SessionRecord,
         created: &StatusChange,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.begin().await?;
         let methods: Vec<&str> = s.methods.iter().map(|m| m.as_str()).collect();
         let metadata = s
             .metadata
@@ -67,7 +73,7 @@ impl Store {
             "INSERT INTO sessions (id, token, order_id, amount_kopecks, customer_user_id, methods, \
              description, locale, success_url, fail_url, metadata, status, current_attempt, \
              created_at, updated_at, expires_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
         )
         .bind(s.id.to_string())
         .bind(s.token.as_str())
@@ -102,7 +108,7 @@ impl Store {
         sqlx::query(concat!(
             "SELECT ",
             session_columns!(),
-            " FROM sessions WHERE id = ?"
+            " FROM sessions WHERE id = $1"
         ))
         .bind(id.to_string())
         .fetch_optional(&self.pool)
@@ -120,7 +126,7 @@ impl Store {
         sqlx::query(concat!(
             "SELECT ",
             session_columns!(),
-            " FROM sessions WHERE token = ?"
+            " FROM sessions WHERE token = $1"
         ))
         .bind(token.as_str())
         .fetch_optional(&self.pool)
@@ -138,7 +144,7 @@ impl Store {
         sqlx::query(concat!(
             "SELECT ",
             session_columns!(),
-            " FROM sessions WHERE order_id = ?"
+            " FROM sessions WHERE order_id = $1"
         ))
         .bind(order_id)
         .fetch_optional(&self.pool)
@@ -150,39 +156,70 @@ impl Store {
 
     /// A page of sessions, newest first.
     pub async fn list_sessions(&self, f: &ListFilter) -> Result<Vec<SessionRecord>, StoreError> {
-        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(concat!(
+        // Placeholders are numbered by hand: the `Any` driver's query builder writes `?`,
+        // which PostgreSQL does not accept.
+        let mut sql = String::from(concat!(
             "SELECT ",
             session_columns!(),
             " FROM sessions WHERE 1 = 1"
         ));
+        let mut args: Vec<Arg> = Vec::new();
+        let mut cond = |sql: &mut String, template: &str, values: &[Arg]| {
+            let mut text = template.to_owned();
+            for (i, value) in values.iter().enumerate() {
+                args.push(value.clone());
+                text = text.replace(&format!("${}", i + 1), &format!("#{}", args.len()));
+            }
+            sql.push_str(&text.replace('#', "$"));
+        };
         if let Some(status) = f.status {
-            q.push(" AND status = ").push_bind(status.as_str());
+            cond(
+                &mut sql,
+                " AND status = $1",
+                &[Arg::Text(status.as_str().into())],
+            );
         }
         if let Some(order_id) = &f.order_id {
-            q.push(" AND order_id = ").push_bind(order_id.clone());
+            cond(
+                &mut sql,
+                " AND order_id = $1",
+                &[Arg::Text(order_id.clone())],
+            );
         }
         if let Some(customer) = &f.customer_user_id {
-            q.push(" AND customer_user_id = ")
-                .push_bind(customer.clone());
+            cond(
+                &mut sql,
+                " AND customer_user_id = $1",
+                &[Arg::Text(customer.clone())],
+            );
         }
         if let Some(from) = f.created_from {
-            q.push(" AND created_at >= ").push_bind(ms(from));
+            cond(&mut sql, " AND created_at >= $1", &[Arg::Int(ms(from))]);
         }
         if let Some(to) = f.created_to {
-            q.push(" AND created_at < ").push_bind(ms(to));
+            cond(&mut sql, " AND created_at < $1", &[Arg::Int(ms(to))]);
         }
         if let Some(c) = &f.cursor {
-            q.push(" AND (created_at < ")
-                .push_bind(c.created_at_ms)
-                .push(" OR (created_at = ")
-                .push_bind(c.created_at_ms)
-                .push(" AND id < ")
-                .push_bind(c.id.clone())
-                .push("))");
+            cond(
+                &mut sql,
+                " AND (created_at < $1 OR (created_at = $1 AND id < $2))",
+                &[Arg::Int(c.created_at_ms), Arg::Text(c.id.clone())],
+            );
         }
-        q.push(" ORDER BY created_at DESC, id DESC LIMIT ")
-            .push_bind(i64::from(f.limit));
-        q.build()
+        cond(
+            &mut sql,
+            " ORDER BY created_at DESC, id DESC LIMIT $1",
+            &[Arg::Int(i64::from(f.limit))],
+        );
+        // Safe: `sql` is built from the constant fragments above; every value is bound.
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for arg in args {
+            query = match arg {
+                Arg::Int(v) => query.bind(v),
+                Arg::Text(v) => query.bind(v),
+            };
+        }
+        query
             .fetch_all(&self.pool)
             .await?
             .iter()
@@ -194,7 +231,7 @@ impl Store {
     pub async fn history(&self, id: SessionId) -> Result<Vec<StatusChange>, StoreError> {
         sqlx::query(
             "SELECT status, payment_status, gateway_payment_id, source, detail, at \
-             FROM status_history WHERE session_id = ? ORDER BY seq",
+             FROM status_history WHERE session_id = $1 ORDER BY seq",
         )
         .bind(id.to_string())
         .fetch_all(&self.pool)
@@ -211,8 +248,8 @@ impl Store {
         limit: u32,
     ) -> Result<Vec<SessionId>, StoreError> {
         let ids: Vec<(String,)> = sqlx::query_as(
-            "SELECT id FROM sessions WHERE status IN ('open', 'pending') AND expires_at <= ? \
-             ORDER BY expires_at LIMIT ?",
+            "SELECT id FROM sessions WHERE status IN ('open', 'pending') AND expires_at <= $1 \
+             ORDER BY expires_at LIMIT $2",
         )
         .bind(ms(now))
         .bind(i64::from(limit))
@@ -226,16 +263,28 @@ impl Store {
     /// Writes a state change atomically: the session's status (with its current attempt and
     /// deadline), an attempt, a history entry.
     pub async fn commit(&self, change: Change<'_>) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.begin().await?;
+        let locked = change
+            .session
+            .map(|s| s.id)
+            .or(change.attempt.map(|a| a.session_id));
+        if let Some(id) = locked {
+            self.lock_session(&mut tx, &id.to_string()).await?;
+        }
+        // Read under the lock: a final status reached by this change enqueues its event.
+        let before = match change.session {
+            Some(s) => super::session_events::status_before(&mut tx, s.id).await?,
+            None => None,
+        };
         if let Some(s) = change.session {
             // The backstop against stale copies: a final status is never overwritten by another
             // one, except that money arriving (`paid`) may close a session that had already
             // ended without it (see `Sessions::apply_locked`, "paid after …"). Writing the
             // status a row already has is allowed (current attempt / time only).
             let done = sqlx::query(
-                "UPDATE sessions SET status = ?1, current_attempt = ?2, updated_at = ?3, \
-                 expires_at = ?5 WHERE id = ?4 AND (status IN ('open', 'pending') OR status = ?1 \
-                 OR (?1 = 'paid' AND status IN ('expired', 'cancelled', 'failed')))",
+                "UPDATE sessions SET status = $1, current_attempt = $2, updated_at = $3, \
+                 expires_at = $5 WHERE id = $4 AND (status IN ('open', 'pending') OR status = $1 \
+                 OR ($1 = 'paid' AND status IN ('expired', 'cancelled', 'failed')))",
             )
             .bind(s.status.as_str())
             .bind(s.current_attempt.map(i64::from))
@@ -263,21 +312,28 @@ impl Store {
                 .ok_or_else(|| StoreError::Corrupt("history entry without a session".into()))?;
             insert_history(&mut tx, &id, entry).await?;
         }
+        if let Some(s) = change.session {
+            // In this transaction, so the event is written if and only if the status is.
+            super::session_events::on_change(self, &mut tx, before, s).await?;
+        }
         tx.commit().await?;
+        if let Some(id) = locked {
+            self.forget_status(id);
+        }
         Ok(())
     }
 }
 
 async fn insert_history(
-    tx: &mut sqlx::Transaction<'static, Sqlite>,
+    tx: &mut super::Tx,
     id: &SessionId,
     e: &StatusChange,
 ) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO status_history (session_id, seq, status, payment_status, gateway_payment_id, \
          source, detail, at) \
-         SELECT ?, COALESCE(MAX(seq), 0) + 1, ?, ?, ?, ?, ?, ? FROM status_history \
-         WHERE session_id = ?",
+         SELECT $1, COALESCE(MAX(seq), 0) + 1, $2, $3, $4, $5, $6, $7 FROM status_history \
+         WHERE session_id = $8",
     )
     .bind(id.to_string())
     .bind(e.status.as_str())

@@ -65,10 +65,40 @@ fn attempt(s: &SessionRecord, number: u32) -> AttemptRecord {
     }
 }
 
+/// The store these tests run against: a SQLite file in `dir`, or, when the test command
+/// sets `CHECKOUT_TEST_DATABASE_URL` (its throwaway PostgreSQL cluster), a database of
+/// that cluster named after `dir` — so reopening the same `dir` reopens the same data.
 async fn open(dir: &std::path::Path) -> Store {
-    Store::open(&DatabaseLocation::Sqlite(dir.join("checkout.db")))
+    let location = match std::env::var("CHECKOUT_TEST_DATABASE_URL") {
+        Ok(admin) => {
+            let name = format!(
+                "store_{}",
+                encode_hex(&openssl::sha::sha256(dir.as_os_str().as_encoded_bytes())[..8])
+            );
+            DatabaseLocation::Postgres(postgres_database(&admin, &name).await)
+        }
+        Err(_) => DatabaseLocation::Sqlite(dir.join("checkout.db")),
+    };
+    Store::open(&location).await.unwrap()
+}
+
+/// Creates database `name` on the cluster of `admin` unless it exists; its URL.
+async fn postgres_database(admin: &str, name: &str) -> String {
+    use sqlx::Connection;
+    let mut conn = sqlx::PgConnection::connect(admin).await.unwrap();
+    let exists: Option<(i32,)> = sqlx::query_as("SELECT 1 FROM pg_database WHERE datname = $1")
+        .bind(name)
+        .fetch_optional(&mut conn)
         .await
-        .unwrap()
+        .unwrap();
+    if exists.is_none() {
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+    }
+    let (base, _) = admin.rsplit_once('/').unwrap();
+    format!("{base}/{name}")
 }
 
 const T0: OffsetDateTime = datetime!(2026-11-27 12:00:00.123 UTC);
@@ -92,6 +122,16 @@ async fn sessions_round_trip_and_order_ids_are_unique() {
         "nothing half-written"
     );
     assert_eq!(store.history(s.id).await.unwrap(), vec![created(T0)]);
+    let row = store
+        .status_by_token(s.token.as_str())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (row.status, row.payment_status),
+        (SessionStatus::Open, None)
+    );
+    assert_eq!(store.status_by_token("tok-unknown").await.unwrap(), None);
 }
 
 #[tokio::test]
@@ -140,6 +180,17 @@ async fn changes_are_atomic_and_history_is_ordered() {
         .unwrap();
     assert_eq!(store.session_by_id(s.id).await.unwrap().unwrap(), s);
     assert_eq!(store.attempts(s.id).await.unwrap(), vec![a.clone()]);
+    assert_eq!(
+        store.status_by_token(s.token.as_str()).await.unwrap(),
+        Some(StatusRow {
+            id: s.id,
+            status: SessionStatus::Pending,
+            payment_status: Some(PaymentStatus::Wait),
+            updated_at: t1,
+            expires_at: s.expires_at,
+        }),
+        "the poll's one-query read sees the current attempt"
+    );
     let gid = a.gateway_payment_id.unwrap();
     assert_eq!(store.attempt_by_gateway_id(gid).await.unwrap().unwrap(), a);
     assert_eq!(

@@ -177,8 +177,12 @@ fn errors_name_the_exact_key_and_its_origin() {
             "config error: server.trusted_proxies: expected an IP address or CIDR block",
         ),
         (
-            load_text("", &[("DATABASE_URL", "postgres://db/checkout")]),
-            "config error: server.database_url: PostgreSQL storage is not available in this build yet",
+            load_text("", &[("DATABASE_URL", "mysql://db/checkout")]),
+            "config error: server.database_url: expected sqlite://FILE or postgres://",
+        ),
+        (
+            load_text("", &[("DATABASE_URL", "postgres://db:notaport/checkout")]),
+            "config error: server.database_url: not a usable PostgreSQL URL",
         ),
         (
             load_text("[checkout.services]\ncard = \"x\"\n", &[]),
@@ -249,4 +253,20 @@ fn api_key_hash_and_secret_masking() {
     );
     let config = load_text("", &[("CHECKOUT_API_KEY", "super-secret-key-123")]).unwrap();
     assert!(!format!("{config:?}").contains("super-secret"));
+}
+
+#[test]
+fn a_postgres_url_selects_postgres_storage() {
+    let config = load_text(
+        "",
+        &[(
+            "DATABASE_URL",
+            "postgres://checkout:secret@127.0.0.1:5432/checkout",
+        )],
+    )
+    .unwrap();
+    assert_eq!(
+        config.server.database,
+        DatabaseLocation::Postgres("postgres://checkout:secret@127.0.0.1:5432/checkout".into())
+    );
 }

@@ -1,0 +1,103 @@
+//! Events to the merchant's backend (our webhooks): a persistent outbox and its delivery.
+//!
+//! A final status of a session or payout writes an event into the outbox in the same
+//! transaction ([`crate::store::outbox`]), so it can never be lost between the change and
+//! the send. The [`worker`] delivers it: a POST of the stored JSON to `webhooks.url`, signed
+//! ([`signature`]), in order per stream (a session's events never overtake each other),
+//! different streams in parallel; 2xx is delivered, anything else retried with
+//! [`backoff`] until the attempt or age limit, then `failed` (kept, re-sendable through
+//! `POST /api/v1/events/{id}/resend`). Delivery is at-least-once: a process that dies
+//! mid-request sends that event again after a restart, so receivers de-duplicate by the
+//! event id.
+
+pub mod backoff;
+pub mod deliver;
+pub mod signature;
+mod worker;
+
+use std::sync::Arc;
+
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::clock::Clock;
+use crate::config::WebhooksConfig;
+use crate::metrics::{Counter, Metrics, MetricsError};
+use crate::store::Store;
+
+pub use deliver::{DELIVERY_USER_AGENT, Deliverer};
+
+/// The outbox's metrics: the depth gauge (computed at scrape time) and the attempts counter
+/// the worker bumps. Cheap to clone.
+#[derive(Clone, Default)]
+pub struct OutboxMetrics {
+    attempts: Option<Counter>,
+}
+
+impl std::fmt::Debug for OutboxMetrics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OutboxMetrics").finish_non_exhaustive()
+    }
+}
+
+impl OutboxMetrics {
+    /// Registers `checkout_outbox_pending_events` (the outbox depth) and
+    /// `checkout_webhook_attempts_total{outcome}` on `metrics`.
+    pub fn register(metrics: &Metrics, store: &Store) -> Result<OutboxMetrics, MetricsError> {
+        let depth = store.clone();
+        metrics.gauge_fn(
+            "checkout_outbox_pending_events",
+            "Events for the merchant's webhook not yet delivered nor given up (counted at scrape time).",
+            move || {
+                let store = depth.clone();
+                async move {
+                    let n = store.pending_event_count().await.map_err(|e| e.to_string())?;
+                    Ok(vec![(Vec::new(), n as f64)])
+                }
+            },
+        )?;
+        let attempts = metrics.counter(
+            "checkout_webhook_attempts_total",
+            "Webhook delivery attempts by what followed: delivered, retry, failed.",
+            &["outcome"],
+        )?;
+        Ok(OutboxMetrics {
+            attempts: Some(attempts),
+        })
+    }
+}
+
+/// Starts the delivery worker (or, without `webhooks.url`, nothing: events are still
+/// recorded and listed, and sent once a URL is configured and the server restarted).
+pub fn spawn(
+    store: Store,
+    config: WebhooksConfig,
+    clock: Clock,
+    metrics: OutboxMetrics,
+    shutdown: watch::Receiver<bool>,
+) -> JoinHandle<()> {
+    let Some(endpoint) = config.endpoint.clone() else {
+        tracing::info!("webhooks.url is not set: events are recorded but not sent");
+        return tokio::spawn(async {});
+    };
+    let deliverer = match Deliverer::new(endpoint, config.timeout) {
+        Ok(deliverer) => Arc::new(deliverer),
+        Err(error) => {
+            tracing::error!(%error, "webhooks are not sent");
+            return tokio::spawn(async {});
+        }
+    };
+    tracing::info!(
+        url = %deliverer.endpoint().url,
+        endpoint = %deliverer.endpoint().id,
+        "sending events to the merchant's webhook"
+    );
+    let worker = worker::Worker {
+        store,
+        clock,
+        deliverer,
+        config,
+        deliveries: metrics.attempts,
+    };
+    tokio::spawn(worker.run(shutdown))
+}

@@ -1,0 +1,265 @@
+//! Payouts: `POST /api/v1/payouts` (SBP or bank account, with an `Idempotency-Key`), reading
+//! them, the gateway balance, and tracking each payout to a final status.
+//!
+//! **Never sent twice.** A payout row is committed in state `sending`, with the gateway
+//! `order_id` every send of it will use, *before* the create call ([`send`]). When the call's
+//! outcome is unknown (timeout, 5xx, garbled answer, crash) the gateway is asked for that
+//! `order_id` before anything else; only when it has none is the payout sent again — with the
+//! same `order_id`, which the gateway refuses to take twice. Start-up recovery and the
+//! [`reconciler`] do this for payouts whose request is gone.
+//!
+//! **Idempotency.** One `Idempotency-Key` names one payout (a unique column): the same key with
+//! the same request (compared by the hash of its canonical form) answers the stored payout
+//! without calling the gateway; with another request, `409 idempotency_conflict`.
+//!
+//! **Status.** Gateway notifications and the reconciler's polls ([`status`]) move a payout to
+//! `paid` / `failed`; the write that makes a status final enqueues `payout.paid` /
+//! `payout.failed` for the merchant's backend in the same transaction. Every write is guarded by
+//! the row's version, so racing writers (a notification during the create call, two
+//! replicas) re-read instead of overwriting.
+
+mod error;
+pub mod metrics;
+mod model;
+pub mod reconciler;
+mod request;
+mod send;
+mod status;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use shared::{BankCode, HttpUrl};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+pub use error::PayoutError;
+pub use model::{BalanceView, PayoutList, PayoutState, PayoutStatus, PayoutView};
+pub use request::{IdempotencyKey, IdempotencyKeyError, PayoutBody, PayoutRequest, Recipient};
+pub use status::{Applied, PayoutReport};
+
+use crate::clock::{Clock, unix_ms};
+use crate::config::ReconcilerConfig;
+use crate::gateway::GatewayClient;
+use crate::store::outbox::{EventKind, NewEvent};
+use crate::store::{PayoutRecord, Store};
+
+/// Largest page of the payout list.
+pub const MAX_PAGE: u32 = 200;
+
+/// What the payout service needs to know.
+#[derive(Debug, Clone)]
+pub struct PayoutSettings {
+    /// `customer_code` of account payouts that name no `bank`.
+    pub default_bank: BankCode,
+    /// Where the gateway sends notifications.
+    pub notification_url: Option<HttpUrl>,
+    /// The gateway client's per-call timeout: a send is presumed over after it (plus a grace).
+    pub gateway_timeout: Duration,
+    /// Poll schedule (first poll, largest gap).
+    pub reconciler: ReconcilerConfig,
+}
+
+/// The payout service. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Payouts {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    store: Store,
+    gateway: GatewayClient,
+    clock: Clock,
+    settings: PayoutSettings,
+}
+
+/// What `POST /api/v1/payouts` gave.
+#[derive(Debug, Clone)]
+pub struct Created {
+    /// The payout.
+    pub payout: PayoutView,
+    /// `true`: an earlier request with this key made it (nothing was sent now).
+    pub replayed: bool,
+}
+
+impl Payouts {
+    /// The service over `store` and `gateway`.
+    pub fn new(
+        store: Store,
+        gateway: GatewayClient,
+        clock: Clock,
+        settings: PayoutSettings,
+    ) -> Payouts {
+        Payouts {
+            inner: Arc::new(Inner {
+                store,
+                gateway,
+                clock,
+                settings,
+            }),
+        }
+    }
+
+    /// The store.
+    pub fn store(&self) -> &Store {
+        &self.inner.store
+    }
+
+    /// `GET /api/v1/payouts/{id}`.
+    pub async fn get(&self, id: &str) -> Result<PayoutView, PayoutError> {
+        // Only UUIDs are ids; anything else cannot exist (and is not sent to the database).
+        let id = uuid::Uuid::try_parse(id).map_err(|_| PayoutError::NotFound)?;
+        let record = self
+            .inner
+            .store
+            .payout(&id.to_string())
+            .await?
+            .ok_or(PayoutError::NotFound)?;
+        Ok(view(&record))
+    }
+
+    /// `GET /api/v1/payouts`: a page, newest first, with the cursor of the next one.
+    pub async fn list(&self, limit: u32, cursor: Option<&str>) -> Result<PayoutList, PayoutError> {
+        let after = cursor.map(decode_cursor).transpose()?;
+        let limit = limit.clamp(1, MAX_PAGE);
+        // One extra row tells whether another page exists.
+        let mut records = self.inner.store.list_payouts(limit + 1, after).await?;
+        let more = records.len() > limit as usize;
+        records.truncate(limit as usize);
+        let next_cursor = match (more, records.last()) {
+            (true, Some(last)) => Some(encode_cursor(unix_ms(last.created_at), &last.id)),
+            _ => None,
+        };
+        Ok(PayoutList {
+            items: records.iter().map(view).collect(),
+            next_cursor,
+        })
+    }
+
+    /// `GET /api/v1/balance`: the gateway's balance of our Account.
+    pub async fn balance(&self) -> Result<BalanceView, PayoutError> {
+        let balance = self
+            .inner
+            .gateway
+            .balance()
+            .await
+            .map_err(PayoutError::Gateway)?;
+        Ok(BalanceView::from(&balance))
+    }
+
+    fn now(&self) -> OffsetDateTime {
+        self.inner.clock.now()
+    }
+
+    /// The merchant event of a payout that just became final.
+    fn event(record: &PayoutRecord, now: OffsetDateTime) -> Option<NewEvent> {
+        let kind = match record.status() {
+            PayoutStatus::Paid => EventKind::PayoutPaid,
+            PayoutStatus::Failed | PayoutStatus::Rejected => EventKind::PayoutFailed,
+            PayoutStatus::Creating | PayoutStatus::Pending => return None,
+        };
+        Some(NewEvent {
+            kind,
+            stream: format!("payout:{}", record.id),
+            subject_id: record.id.clone(),
+            data: serde_json::to_value(view(record)).unwrap_or_default(),
+            at: now,
+        })
+    }
+}
+
+/// The public JSON of a payout.
+pub fn view(r: &PayoutRecord) -> PayoutView {
+    let rfc = |t: OffsetDateTime| t.format(&Rfc3339).unwrap_or_default();
+    let mut v = PayoutView {
+        id: r.id.clone(),
+        kind: r.request.recipient.kind().as_str().to_owned(),
+        status: r.status(),
+        amount: r.request.amount.to_string(),
+        paid_amount: r.paid_amount.map(|m| m.to_string()),
+        phone: None,
+        bank_member_id: None,
+        account: None,
+        bic: None,
+        bank: None,
+        holder: None,
+        order_id: r.request.order_id.as_ref().map(|o| o.as_str().to_owned()),
+        description: r
+            .request
+            .description
+            .as_ref()
+            .map(|d| d.as_str().to_owned()),
+        idempotency_key: r.idempotency_key.clone(),
+        gateway_order_id: r.gateway_order_id.as_str().to_owned(),
+        gateway_payout_id: r.gateway_payout_id.map(|g| g.get()),
+        gateway_status: r.gateway_status,
+        error: r.last_error.clone(),
+        error_details: r
+            .rejection
+            .as_ref()
+            .map(|x| x.errors.clone())
+            .filter(|e| !e.is_empty()),
+        created_at: rfc(r.created_at),
+        updated_at: rfc(r.updated_at),
+        finished_at: r.finished_at.map(rfc),
+    };
+    match &r.request.recipient {
+        Recipient::Sbp {
+            phone,
+            bank_member_id,
+        } => {
+            v.phone = Some(phone.as_str().to_owned());
+            v.bank_member_id = Some(bank_member_id.as_str().to_owned());
+        }
+        Recipient::Account {
+            account,
+            bic,
+            bank,
+            holder,
+        } => {
+            v.account = Some(account.as_str().to_owned());
+            v.bic = Some(bic.as_str().to_owned());
+            v.bank = bank.as_ref().map(|b| b.as_str().to_owned());
+            v.holder = holder.clone();
+        }
+    }
+    v
+}
+
+fn encode_cursor(created_ms: i64, id: &str) -> String {
+    URL_SAFE_NO_PAD.encode(format!("{created_ms}.{id}"))
+}
+
+fn decode_cursor(text: &str) -> Result<(i64, String), PayoutError> {
+    let invalid = || PayoutError::InvalidQuery("cursor: not a cursor from a previous page".into());
+    let bytes = URL_SAFE_NO_PAD.decode(text).map_err(|_| invalid())?;
+    let text = String::from_utf8(bytes).map_err(|_| invalid())?;
+    let (ms, id) = text.split_once('.').ok_or_else(invalid)?;
+    let created_ms = ms.parse().map_err(|_| invalid())?;
+    let id = uuid::Uuid::try_parse(id).map_err(|_| invalid())?;
+    Ok((created_ms, id.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_refuse_garbage() {
+        let id = uuid::Uuid::new_v4().to_string();
+        assert_eq!(
+            decode_cursor(&encode_cursor(1_795_000_000_123, &id)).unwrap(),
+            (1_795_000_000_123, id)
+        );
+        for bad in ["", "zzz", &URL_SAFE_NO_PAD.encode("12.not-a-uuid")] {
+            assert!(matches!(
+                decode_cursor(bad),
+                Err(PayoutError::InvalidQuery(_))
+            ));
+        }
+    }
+}

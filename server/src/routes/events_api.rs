@@ -1,0 +1,335 @@
+//! Merchant API over the events we send to the merchant's webhook: list, read (with every
+//! delivery attempt), re-send.
+
+use axum::Json;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::StatusCode;
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::Serialize;
+use time::OffsetDateTime;
+use utoipa::ToSchema;
+
+use super::AppState;
+use super::extract::Merchant;
+use crate::error::ApiError;
+use crate::store::StoreError;
+use crate::store::outbox::{
+    DeliveryAttempt, DeliveryState, EventFilter, EventKind, EventRecord, UnknownEventKind,
+};
+
+/// Largest page.
+const MAX_PAGE: u32 = 200;
+
+/// An event as sent to the merchant's webhook, with where its delivery stands.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Event {
+    /// `evt_…`: the receiver's de-duplication key.
+    pub id: String,
+    /// `payment.paid`, `payment.failed`, `payment.cancelled`, `payment.expired`,
+    /// `payout.paid`, `payout.failed`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// When it happened (RFC 3339).
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: OffsetDateTime,
+    /// The session or payout id it is about.
+    pub subject_id: String,
+    /// The `data` object sent: the session (as `GET /api/v1/sessions/{id}` gives it) or the
+    /// payout at that moment.
+    #[schema(value_type = Object)]
+    pub data: serde_json::Value,
+    /// Where the delivery stands.
+    pub delivery: Delivery,
+    /// Every attempt, oldest first (only on `GET /api/v1/events/{id}` and the re-send).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    pub attempts: Option<Vec<Attempt>>,
+}
+
+/// Where an event's delivery stands.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Delivery {
+    /// `pending` (waiting or being sent), `delivered` (2xx) or `failed` (given up; re-send
+    /// with `POST /api/v1/events/{id}/resend`).
+    pub state: String,
+    /// Attempts of the current delivery (a re-send starts again from 0).
+    pub attempts: u32,
+    /// When the next attempt is due, while pending.
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub next_attempt_at: Option<OffsetDateTime>,
+    /// When the endpoint accepted it.
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub delivered_at: Option<OffsetDateTime>,
+    /// Why the latest attempt failed.
+    pub last_error: Option<String>,
+    /// The endpoint (`webhooks.endpoint_id`) of the latest attempt.
+    pub endpoint_id: Option<String>,
+}
+
+/// One delivery attempt.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Attempt {
+    /// From 1, across every delivery of the event.
+    pub number: u32,
+    /// The endpoint it went to.
+    pub endpoint_id: String,
+    /// Its URL at the time.
+    pub url: String,
+    /// When the request started.
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub started_at: OffsetDateTime,
+    /// Until the answer or the failure, in milliseconds.
+    pub duration_ms: u64,
+    /// The receiver's HTTP status, if it answered.
+    pub status_code: Option<u16>,
+    /// Why it did not count (non-2xx with the start of the answer, timeout, connection).
+    pub error: Option<String>,
+}
+
+/// `GET /api/v1/events`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EventList {
+    /// Newest first.
+    pub items: Vec<Event>,
+    /// Pass as `cursor` for the next page.
+    #[schema(nullable = false)]
+    pub next_cursor: Option<String>,
+}
+
+/// List events sent (or to be sent) to the merchant's webhook, newest first; pages follow
+/// `next_cursor`.
+#[utoipa::path(get, path = "/api/v1/events", tag = "merchant",
+    params(
+        ("type" = Option<String>, Query, description = "Only this type, e.g. `payment.paid`"),
+        ("subject_id" = Option<String>, Query, description = "Only events about this session or payout id"),
+        ("state" = Option<String>, Query, description = "Only this delivery state: `pending`, `delivered`, `failed`"),
+        ("limit" = Option<u32>, Query, description = "Page size, 1–200 (default 50)"),
+        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page"),
+    ),
+    security(("api_key" = [])),
+    responses(
+        (status = 200, description = "A page", body = EventList),
+        (status = 400, description = "`invalid_query`", body = super::openapi::schemas::ApiErrorBody),
+        (status = 401, description = "`unauthorized`", body = super::openapi::schemas::ApiErrorBody),
+    ))]
+pub async fn list(
+    _: Merchant,
+    State(state): State<AppState>,
+    RawQuery(query): RawQuery,
+) -> Result<Json<EventList>, ApiError> {
+    let mut filter = list_query(query.as_deref().unwrap_or_default())?;
+    let limit = filter.limit;
+    // One extra row tells whether another page exists.
+    filter.limit = limit + 1;
+    let mut records = state
+        .sessions
+        .store()
+        .list_events(&filter)
+        .await
+        .map_err(internal)?;
+    let more = records.len() > limit as usize;
+    records.truncate(limit as usize);
+    let next_cursor = match (more, records.last()) {
+        (true, Some(last)) => Some(encode_cursor(last)),
+        _ => None,
+    };
+    let items = records
+        .iter()
+        .map(|r| view(r, None))
+        .collect::<Result<_, _>>()?;
+    Ok(Json(EventList { items, next_cursor }))
+}
+
+/// Read an event: the body sent, the delivery state and every attempt.
+#[utoipa::path(get, path = "/api/v1/events/{id}", tag = "merchant",
+    params(("id" = String, Path, description = "Event id (`evt_…`)")),
+    security(("api_key" = [])),
+    responses(
+        (status = 200, description = "The event", body = Event),
+        (status = 401, description = "`unauthorized`", body = super::openapi::schemas::ApiErrorBody),
+        (status = 404, description = "`event_not_found`", body = super::openapi::schemas::ApiErrorBody),
+    ))]
+pub async fn details(
+    _: Merchant,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Event>, ApiError> {
+    let store = state.sessions.store();
+    let record = store
+        .event_by_id(&id)
+        .await
+        .map_err(internal)?
+        .ok_or(ApiError::EventNotFound)?;
+    let attempts = store.event_attempts(&id).await.map_err(internal)?;
+    Ok(Json(view(&record, Some(&attempts))?))
+}
+
+/// Send an event again: a new delivery of the same id and body, signed with a new `t`.
+///
+/// A delivered or failed event is queued behind any pending event of the same session or
+/// payout, with a fresh attempt budget; a pending one is made due now.
+#[utoipa::path(post, path = "/api/v1/events/{id}/resend", tag = "merchant",
+    params(("id" = String, Path, description = "Event id (`evt_…`)")),
+    security(("api_key" = [])),
+    responses(
+        (status = 202, description = "Queued; the event as it now stands", body = Event),
+        (status = 401, description = "`unauthorized`", body = super::openapi::schemas::ApiErrorBody),
+        (status = 404, description = "`event_not_found`", body = super::openapi::schemas::ApiErrorBody),
+    ))]
+pub async fn resend(
+    _: Merchant,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<(StatusCode, Json<Event>), ApiError> {
+    let store = state.sessions.store();
+    let now = state.sessions.clock().now();
+    let record = store
+        .resend_event(&id, now)
+        .await
+        .map_err(internal)?
+        .ok_or(ApiError::EventNotFound)?;
+    tracing::info!(event = %id, "webhook event queued for re-sending");
+    let attempts = store.event_attempts(&id).await.map_err(internal)?;
+    Ok((StatusCode::ACCEPTED, Json(view(&record, Some(&attempts))?)))
+}
+
+fn internal(e: StoreError) -> ApiError {
+    ApiError::Internal(e.to_string())
+}
+
+/// The stored record as the API shows it.
+fn view(record: &EventRecord, attempts: Option<&[DeliveryAttempt]>) -> Result<Event, ApiError> {
+    let body: serde_json::Value = serde_json::from_str(&record.body)
+        .map_err(|e| ApiError::Internal(format!("event {} body: {e}", record.id)))?;
+    let data = body.get("data").cloned().unwrap_or(serde_json::Value::Null);
+    let pending = record.state == DeliveryState::Pending;
+    Ok(Event {
+        id: record.id.clone(),
+        kind: record.kind.as_str().to_owned(),
+        created_at: record.created_at,
+        subject_id: record.subject_id.clone(),
+        data,
+        delivery: Delivery {
+            state: record.state.as_str().to_owned(),
+            attempts: record.attempts,
+            next_attempt_at: pending.then_some(record.next_attempt_at),
+            delivered_at: record.delivered_at,
+            last_error: record.last_error.clone(),
+            endpoint_id: record.endpoint_id.clone(),
+        },
+        attempts: attempts.map(|list| {
+            list.iter()
+                .map(|a| Attempt {
+                    number: a.number,
+                    endpoint_id: a.endpoint_id.clone(),
+                    url: a.url.clone(),
+                    started_at: a.started_at,
+                    duration_ms: a.duration_ms,
+                    status_code: a.status_code,
+                    error: a.error.clone(),
+                })
+                .collect()
+        }),
+    })
+}
+
+/// Parses the list's query string; unknown or malformed parameters are refused by name.
+fn list_query(query: &str) -> Result<EventFilter, ApiError> {
+    let mut filter = EventFilter {
+        limit: 50,
+        ..EventFilter::default()
+    };
+    for (name, value) in form_urlencoded::parse(query.as_bytes()) {
+        match name.as_ref() {
+            "type" => {
+                filter.kind =
+                    Some(value.parse::<EventKind>().map_err(|e: UnknownEventKind| {
+                        ApiError::InvalidQuery(format!("type: {e}"))
+                    })?);
+            }
+            "subject_id" => filter.subject_id = Some(value.into_owned()),
+            "state" => {
+                filter.state = Some(
+                    value
+                        .parse::<DeliveryState>()
+                        .map_err(|e| ApiError::InvalidQuery(format!("state: {e}")))?,
+                );
+            }
+            "limit" => {
+                filter.limit = value
+                    .parse::<u32>()
+                    .ok()
+                    .filter(|l| (1..=MAX_PAGE).contains(l))
+                    .ok_or_else(|| ApiError::InvalidQuery("limit: expected 1 to 200".into()))?;
+            }
+            "cursor" => {
+                filter.cursor = Some(decode_cursor(&value).ok_or_else(|| {
+                    ApiError::InvalidQuery("cursor: not a cursor from a previous page".into())
+                })?);
+            }
+            other => {
+                return Err(ApiError::InvalidQuery(format!(
+                    "unknown parameter {other:?}"
+                )));
+            }
+        }
+    }
+    Ok(filter)
+}
+
+fn encode_cursor(last: &EventRecord) -> String {
+    let ms = crate::clock::unix_ms(last.created_at);
+    URL_SAFE_NO_PAD.encode(format!("{ms}.{}", last.id))
+}
+
+fn decode_cursor(text: &str) -> Option<(i64, String)> {
+    let bytes = URL_SAFE_NO_PAD.decode(text).ok()?;
+    let text = String::from_utf8(bytes).ok()?;
+    let (ms, id) = text.split_once('.')?;
+    id.starts_with("evt_").then_some(())?;
+    Some((ms.parse().ok()?, id.to_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    #[test]
+    fn list_query_parses_and_refuses_by_name() {
+        let f = list_query("type=payment.paid&state=failed&subject_id=abc&limit=10").unwrap();
+        assert_eq!(f.kind, Some(EventKind::PaymentPaid));
+        assert_eq!(f.state, Some(DeliveryState::Failed));
+        assert_eq!(f.subject_id.as_deref(), Some("abc"));
+        assert_eq!(f.limit, 10);
+        for bad in [
+            "type=payment.done",
+            "state=sent",
+            "limit=0",
+            "limit=201",
+            "cursor=xyz",
+            "foo=1",
+        ] {
+            match list_query(bad) {
+                Err(ApiError::InvalidQuery(_)) => {}
+                other => panic!("{bad}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn cursor_round_trips() {
+        let text = URL_SAFE_NO_PAD.encode("1700000000123.evt_00ff");
+        assert_eq!(
+            decode_cursor(&text),
+            Some((1_700_000_000_123, "evt_00ff".to_owned()))
+        );
+        let f = list_query(&format!("cursor={text}")).unwrap();
+        assert_eq!(f.cursor, Some((1_700_000_000_123, "evt_00ff".to_owned())));
+    }
+}

@@ -1,0 +1,212 @@
+//! Merchant API (`Authorization: Bearer <api key>`): payouts and the gateway balance.
+
+use axum::Json;
+use axum::extract::{FromRequestParts, Path, RawQuery, State};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+
+use super::AppState;
+use super::extract::{ApiJson, Merchant};
+use crate::error::ApiError;
+use crate::notify::Verified;
+use crate::payouts::{
+    Applied, BalanceView, IdempotencyKey, IdempotencyKeyError, PayoutBody, PayoutError, PayoutList,
+    PayoutReport, PayoutStatus, PayoutView,
+};
+
+/// The `Idempotency-Key` header, checked before the body is read.
+#[derive(Debug, Clone)]
+pub struct IdempotencyKeyHeader(pub IdempotencyKey);
+
+impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKeyHeader {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let value = parts
+            .headers
+            .get("idempotency-key")
+            .ok_or(PayoutError::IdempotencyKey(IdempotencyKeyError::Missing))?;
+        let key = IdempotencyKey::parse(value.as_bytes()).map_err(PayoutError::IdempotencyKey)?;
+        Ok(IdempotencyKeyHeader(key))
+    }
+}
+
+/// Create a payout (SBP or bank account).
+///
+/// Send a new `Idempotency-Key` for every new payout and the same one to retry it: the same
+/// key with the same request answers the stored payout (`200`) without sending anything; with
+/// another request it is a `409 idempotency_conflict`. A payout whose gateway answer was lost
+/// is answered `202` in status `creating`: it is looked up at the gateway by its order id, then
+/// sent again with the same order id if the gateway has none — never twice.
+#[utoipa::path(post, path = "/api/v1/payouts", tag = "merchant",
+    request_body = PayoutBody,
+    params(("Idempotency-Key" = String, Header, description = "1–255 printable ASCII characters; one per payout")),
+    security(("api_key" = [])),
+    responses(
+        (status = 201, description = "Sent: `pending` (or already final)", body = PayoutView),
+        (status = 202, description = "Stored, the gateway's answer was lost: `creating`, resolved in the background", body = PayoutView),
+        (status = 200, description = "A retry with the same key and request: the stored payout, nothing sent", body = PayoutView),
+        (status = 400, description = "`invalid_idempotency_key` (missing or malformed header), `invalid_json`", body = super::openapi::schemas::ApiErrorBody),
+        (status = 401, description = "`unauthorized`", body = super::openapi::schemas::ApiErrorBody),
+        (status = 409, description = "`idempotency_conflict`: the key was used for another request", body = super::openapi::schemas::ApiErrorBody),
+        (status = 415, description = "`unsupported_media_type`", body = super::openapi::schemas::ApiErrorBody),
+        (status = 422, description = "Invalid fields (`invalid_request`, with `details` by field)", body = super::openapi::schemas::ApiErrorBody),
+        (status = 502, description = "`gateway_rejected` (the gateway refused it: nothing was sent; the payout is stored `rejected`), `gateway_auth_failed`", body = super::openapi::schemas::ApiErrorBody),
+    ))]
+pub async fn create(
+    _: Merchant,
+    State(state): State<AppState>,
+    IdempotencyKeyHeader(key): IdempotencyKeyHeader,
+    ApiJson(body): ApiJson<PayoutBody>,
+) -> Result<(StatusCode, Json<PayoutView>), ApiError> {
+    let created = state.payouts.create(key, &body).await?;
+    let status = match (created.replayed, created.payout.status) {
+        (true, _) => StatusCode::OK,
+        (false, PayoutStatus::Creating) => StatusCode::ACCEPTED,
+        (false, _) => StatusCode::CREATED,
+    };
+    Ok((status, Json(created.payout)))
+}
+
+/// Read a payout.
+#[utoipa::path(get, path = "/api/v1/payouts/{id}", tag = "merchant",
+    params(("id" = String, Path, description = "Payout id (UUID)")),
+    security(("api_key" = [])),
+    responses(
+        (status = 200, description = "The payout", body = PayoutView),
+        (status = 401, description = "`unauthorized`", body = super::openapi::schemas::ApiErrorBody),
+        (status = 404, description = "`payout_not_found`", body = super::openapi::schemas::ApiErrorBody),
+    ))]
+pub async fn details(
+    _: Merchant,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<PayoutView>, ApiError> {
+    Ok(Json(state.payouts.get(&id).await?))
+}
+
+/// List payouts, newest first; pages follow `next_cursor`.
+#[utoipa::path(get, path = "/api/v1/payouts", tag = "merchant",
+    params(
+        ("limit" = Option<u32>, Query, description = "Page size, 1–200 (default 50)"),
+        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page"),
+    ),
+    security(("api_key" = [])),
+    responses(
+        (status = 200, description = "A page", body = PayoutList),
+        (status = 400, description = "`invalid_query`", body = super::openapi::schemas::ApiErrorBody),
+        (status = 401, description = "`unauthorized`", body = super::openapi::schemas::ApiErrorBody),
+    ))]
+pub async fn list(
+    _: Merchant,
+    State(state): State<AppState>,
+    RawQuery(query): RawQuery,
+) -> Result<Json<PayoutList>, ApiError> {
+    let (limit, cursor) = list_query(query.as_deref().unwrap_or_default())?;
+    Ok(Json(state.payouts.list(limit, cursor.as_deref()).await?))
+}
+
+/// The gateway balance of the merchant's Account, to the kopeck.
+#[utoipa::path(get, path = "/api/v1/balance", tag = "merchant",
+    security(("api_key" = [])),
+    responses(
+        (status = 200, description = "The balance", body = BalanceView),
+        (status = 401, description = "`unauthorized`", body = super::openapi::schemas::ApiErrorBody),
+        (status = 502, description = "`gateway_unavailable`, `gateway_auth_failed`", body = super::openapi::schemas::ApiErrorBody),
+        (status = 504, description = "`gateway_timeout`", body = super::openapi::schemas::ApiErrorBody),
+    ))]
+pub async fn balance(
+    _: Merchant,
+    State(state): State<AppState>,
+) -> Result<Json<BalanceView>, ApiError> {
+    Ok(Json(state.payouts.balance().await?))
+}
+
+/// A verified payout notification (`type=payout`) from `/webhooks/alikassa`: de-duplicated
+/// by its signed content and applied exactly like a payment's. Returns what it did (for the
+/// log and the receipt); an unknown payout is not recorded, so a redelivery gets another
+/// chance once the create answer is stored.
+pub async fn notification(state: &AppState, verified: &Verified) -> Result<&'static str, ApiError> {
+    let store = state.payouts.store();
+    let internal = |e: crate::store::StoreError| ApiError::Internal(e.to_string());
+    if store
+        .receipt_seen(&verified.dedupe_key)
+        .await
+        .map_err(internal)?
+    {
+        tracing::info!(gateway_payout_id = %verified.id, "duplicate payout notification");
+        return Ok("duplicate");
+    }
+    let report = PayoutReport {
+        gateway_payout_id: verified.id,
+        gateway_order_id: verified.order_id.clone(),
+        status: verified.status,
+        paid_amount: verified.paid_amount,
+    };
+    let outcome = match state.payouts.apply_report(&report).await? {
+        Applied::Changed => "changed",
+        Applied::Unchanged => "unchanged",
+        Applied::Conflict => "conflict",
+        Applied::UnknownPayout => {
+            tracing::warn!(gateway_payout_id = %verified.id, "notification for a payout we do not know");
+            return Ok("unknown");
+        }
+    };
+    let now = state.sessions.clock().now();
+    store
+        .record_receipt(
+            &verified.dedupe_key,
+            Some(verified.id),
+            Some(verified.status),
+            outcome,
+            now,
+        )
+        .await
+        .map_err(internal)?;
+    Ok(outcome)
+}
+
+/// `limit` and `cursor`; anything else is refused by name.
+fn list_query(query: &str) -> Result<(u32, Option<String>), ApiError> {
+    let mut limit = 50;
+    let mut cursor = None;
+    for (name, value) in form_urlencoded::parse(query.as_bytes()) {
+        match name.as_ref() {
+            "limit" => {
+                limit = value
+                    .parse::<u32>()
+                    .ok()
+                    .filter(|l| (1..=crate::payouts::MAX_PAGE).contains(l))
+                    .ok_or_else(|| ApiError::InvalidQuery("limit: expected 1 to 200".into()))?;
+            }
+            "cursor" => cursor = Some(value.into_owned()),
+            other => {
+                return Err(ApiError::InvalidQuery(format!(
+                    "unknown parameter {other:?}"
+                )));
+            }
+        }
+    }
+    Ok((limit, cursor))
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    #[test]
+    fn list_query_parses_and_refuses_by_name() {
+        assert_eq!(list_query("").unwrap(), (50, None));
+        assert_eq!(
+            list_query("limit=5&cursor=abc").unwrap(),
+            (5, Some("abc".to_owned()))
+        );
+        for bad in ["limit=0", "limit=201", "limit=x", "status=paid"] {
+            assert!(
+                matches!(list_query(bad), Err(ApiError::InvalidQuery(_))),
+                "{bad}"
+            );
+        }
+    }
+}
