@@ -46,7 +46,8 @@ step "PostgreSQL: API end-to-end suites and two replicas"
 pg_started=$(date +%s)
 CHECKOUT_TEST_DATABASE_URL="$pg_url" cargo test -p e2e --locked \
   --test api_events --test api_faults --test api_merchant --test api_observability \
-  --test api_payments --test api_status_truth --test replicas_pg
+  --test api_payments --test api_payouts --test api_status_truth --test api_webhooks \
+  --test replicas_pg
 echo "PostgreSQL suites: $(( $(date +%s) - pg_started )) s"
 "$ROOT/scripts/pg.sh" stop
 
