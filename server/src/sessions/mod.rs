@@ -329,6 +329,11 @@ impl Sessions {
         change: Change<'_>,
     ) -> Result<(), SessionError> {
         self.inner.store.commit(change).await?;
+        // Nobody watching on this process: skip re-reading the status. A stream subscribes
+        // before it reads its first status, so one starting now reads what was committed.
+        if self.inner.events.subscriber_count() == 0 {
+            return Ok(());
+        }
         let update = self.update_of(session).await?;
         self.inner.events.publish(SessionEvent {
             session_id: session.id,
