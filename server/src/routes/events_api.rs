@@ -260,13 +260,7 @@ fn list_query(query: &str) -> Result<EventFilter, ApiError> {
                         .map_err(|e| ApiError::InvalidQuery(format!("state: {e}")))?,
                 );
             }
-            "limit" => {
-                filter.limit = value
-                    .parse::<u32>()
-                    .ok()
-                    .filter(|l| (1..=MAX_PAGE).contains(l))
-                    .ok_or_else(|| ApiError::InvalidQuery("limit: expected 1 to 200".into()))?;
-            }
+            "limit" => filter.limit = super::extract::page_limit(&value, MAX_PAGE)?,
             "cursor" => {
                 filter.cursor = Some(decode_cursor(&value).ok_or_else(|| {
                     ApiError::InvalidQuery("cursor: not a cursor from a previous page".into())

@@ -226,6 +226,15 @@ pub fn user_agent(headers: &HeaderMap) -> Option<UserAgent> {
         })
 }
 
+/// The `limit` parameter of a list's query string: 1 to `max`.
+pub(super) fn page_limit(value: &str, max: u32) -> Result<u32, ApiError> {
+    value
+        .parse::<u32>()
+        .ok()
+        .filter(|l| (1..=max).contains(l))
+        .ok_or_else(|| ApiError::InvalidQuery(format!("limit: expected 1 to {max}")))
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]

@@ -111,11 +111,7 @@ fn list_query(query: &str) -> Result<(ListFilter, Option<String>), ApiError> {
             "created_from" => filter.created_from = Some(time("created_from", &value)?),
             "created_to" => filter.created_to = Some(time("created_to", &value)?),
             "limit" => {
-                filter.limit = value
-                    .parse::<u32>()
-                    .ok()
-                    .filter(|l| (1..=crate::sessions::MAX_PAGE).contains(l))
-                    .ok_or_else(|| ApiError::InvalidQuery("limit: expected 1 to 200".into()))?;
+                filter.limit = super::extract::page_limit(&value, crate::sessions::MAX_PAGE)?
             }
             "cursor" => cursor = Some(value.into_owned()),
             other => {

@@ -172,13 +172,7 @@ fn list_query(query: &str) -> Result<(u32, Option<String>), ApiError> {
     let mut cursor = None;
     for (name, value) in form_urlencoded::parse(query.as_bytes()) {
         match name.as_ref() {
-            "limit" => {
-                limit = value
-                    .parse::<u32>()
-                    .ok()
-                    .filter(|l| (1..=crate::payouts::MAX_PAGE).contains(l))
-                    .ok_or_else(|| ApiError::InvalidQuery("limit: expected 1 to 200".into()))?;
-            }
+            "limit" => limit = super::extract::page_limit(&value, crate::payouts::MAX_PAGE)?,
             "cursor" => cursor = Some(value.into_owned()),
             other => {
                 return Err(ApiError::InvalidQuery(format!(
