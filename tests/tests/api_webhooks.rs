@@ -136,6 +136,14 @@ fn retries_while_the_receiver_fails_and_never_reorders_a_sessions_events() {
     app.control(&format!("payments/{gid}/paid"), None);
     app.control("clock/advance?secs=901", None);
     app.wait_for_status(&token, "expired");
+    // Not while an attempt is in flight: a jump past its lease would have it sent twice
+    // (at-least-once), and this test counts the requests.
+    app.wait_until("the first attempt at the expired event is recorded", || {
+        app.merchant_get("/api/v1/events?type=payment.expired")
+            .json()["items"][0]["delivery"]["attempts"]
+            .as_u64()
+            .is_some_and(|n| n >= 1)
+    });
     // The reconciler's next poll finds the money: `paid` after `expired`, same session.
     app.control("clock/advance?secs=300", None);
     app.wait_for_status(&token, "paid");
@@ -233,6 +241,13 @@ fn events_are_listed_filtered_paged_and_resent() {
     let (token, paid_id, gid) = pending(&app, "W-4");
     app.control(&format!("payments/{gid}/paid"), None);
     app.wait_for_status(&token, "paid");
+    // Delivered before the clock jumps 15 minutes: a delivery still in flight then would
+    // outlive its lease and be sent twice (at-least-once), which this test does not count on.
+    app.wait_until("the paid event is delivered", || {
+        app.merchant_get("/api/v1/events?state=delivered").json()["items"]
+            .as_array()
+            .is_some_and(|items| items.len() == 1)
+    });
     let other = app.create_session("W-5", "10.00");
     let other_id = other["id"].as_str().unwrap().to_owned();
     app.control("clock/advance?secs=901", None);

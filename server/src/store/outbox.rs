@@ -116,6 +116,19 @@ struct Body<'a> {
     data: &'a serde_json::Value,
 }
 
+/// Holds `stream`'s sequence numbers for the rest of `tx` on PostgreSQL: a new event and a
+/// re-send in the same stream, at once, would otherwise both take `MAX(seq) + 1`. (SQLite's
+/// single writer already runs them one after the other.)
+pub(crate) async fn lock_stream(tx: &mut Tx, stream: &str) -> Result<(), StoreError> {
+    if tx.backend_name() == <sqlx::Postgres as sqlx::Database>::NAME {
+        sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+            .bind(stream)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
 /// Inserts the event into the outbox inside `tx`; returns its id (`evt_…`).
 pub(crate) async fn enqueue(tx: &mut Tx, event: &NewEvent) -> Result<String, StoreError> {
     let id = format!("evt_{}", uuid::Uuid::new_v4().simple());
@@ -131,6 +144,7 @@ pub(crate) async fn enqueue(tx: &mut Tx, event: &NewEvent) -> Result<String, Sto
     })
     .map_err(|e| StoreError::Corrupt(format!("event body: {e}")))?;
     let at = ms(event.at);
+    lock_stream(tx, &event.stream).await?;
     sqlx::query(
         "INSERT INTO outbox_events (id, kind, stream, seq, subject_id, body, state, attempts, \
          next_attempt_at, queued_at, created_at) \

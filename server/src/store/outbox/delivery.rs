@@ -107,6 +107,15 @@ impl Store {
     ) -> Result<(), StoreError> {
         let a = &result.attempt;
         let mut tx = self.begin().await?;
+        if self.backend == Backend::Postgres {
+            // A worker that overran its lease and the one that took the event over may report
+            // at the same moment: the event's row lock makes them number their attempts one
+            // after the other (SQLite's single writer already does).
+            sqlx::query("SELECT id FROM outbox_events WHERE id = $1 FOR UPDATE")
+                .bind(event_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+        }
         sqlx::query(
             "INSERT INTO outbox_attempts (event_id, number, endpoint_id, url, started_at, \
              duration_ms, status_code, error) \
@@ -177,6 +186,7 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
         } else {
+            super::lock_stream(&mut tx, &stream).await?;
             let seq: i64 = sqlx::query(
                 "SELECT COALESCE(MAX(seq), 0) + 1 AS next FROM outbox_events WHERE stream = $1",
             )

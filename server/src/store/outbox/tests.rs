@@ -249,6 +249,80 @@ async fn an_expired_lease_is_taken_over_and_the_late_result_keeps_its_hands_off(
     );
 }
 
+/// The worker that overran its lease and the one that took over report at the same moment,
+/// through two pools (two replicas): both attempts are kept, numbered 1 and 2, and the
+/// state is the current owner's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn simultaneous_reports_of_one_event_number_their_attempts_in_turn() {
+    let dir = tempfile::tempdir().unwrap();
+    let one = open(dir.path()).await;
+    let two = open(dir.path()).await;
+    for round in 0..10 {
+        let id = put(&one, &format!("session:r{round}"), T0).await;
+        let old = one.claim_due_events(T0, LEASE, 10).await.unwrap();
+        let after = T0 + LEASE + Duration::from_secs(1);
+        let new = two.claim_due_events(after, LEASE, 10).await.unwrap();
+        assert_eq!(ids(&new), vec![id.clone()]);
+        let delivered = result(1, NextStep::Delivered, 200);
+        let (late, current) = tokio::join!(
+            one.record_event_attempt(&id, &old[0].lease_owner, &delivered),
+            two.record_event_attempt(&id, &new[0].lease_owner, &delivered),
+        );
+        late.unwrap();
+        current.unwrap();
+        let numbers: Vec<u32> = one
+            .event_attempts(&id)
+            .await
+            .unwrap()
+            .iter()
+            .map(|a| a.number)
+            .collect();
+        assert_eq!(numbers, vec![1, 2], "round {round}");
+        let row = one.event_by_id(&id).await.unwrap().unwrap();
+        assert_eq!(row.state, DeliveryState::Delivered, "round {round}");
+    }
+}
+
+/// A re-send and a new event of the same stream at the same moment, through two pools:
+/// both get a place in the stream (neither fails on the `(stream, seq)` key).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_resend_and_a_new_event_of_one_stream_take_turns_for_a_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let one = open(dir.path()).await;
+    let two = open(dir.path()).await;
+    let first = put(&one, "session:s", T0).await;
+    let claim = one.claim_due_events(T0, LEASE, 10).await.unwrap();
+    one.record_event_attempt(
+        &first,
+        &claim[0].lease_owner,
+        &result(1, NextStep::Delivered, 200),
+    )
+    .await
+    .unwrap();
+    let mut added = Vec::new();
+    for _ in 0..10 {
+        let (resent, new) = tokio::join!(one.resend_event(&first, T0), put(&two, "session:s", T0));
+        assert_eq!(resent.unwrap().unwrap().state, DeliveryState::Pending);
+        added.push(new);
+        // Delivered again, so the next round's re-send moves it to the end once more.
+        loop {
+            let claimed = one.claim_due_events(T0, LEASE, 10).await.unwrap();
+            let Some(c) = claimed.first() else { break };
+            one.record_event_attempt(
+                &c.event.id,
+                &c.lease_owner,
+                &result(1, NextStep::Delivered, 200),
+            )
+            .await
+            .unwrap();
+        }
+    }
+    for id in added.iter().chain([&first]) {
+        let row = one.event_by_id(id).await.unwrap().unwrap();
+        assert_eq!(row.state, DeliveryState::Delivered, "{id}");
+    }
+}
+
 /// Two processes (two pools on one database) claiming at once never share an event: on
 /// PostgreSQL through `FOR UPDATE SKIP LOCKED`, on SQLite through its single writer.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
