@@ -68,6 +68,7 @@ fn main() {
         .unwrap();
     let key = checkout.api_key.clone();
 
+    let cpu_before = cpu_ms(pid);
     let started = Instant::now();
     let tokens = runtime.block_on(create_and_pay_all(
         &addr,
@@ -80,6 +81,11 @@ fn main() {
     println!(
         "load: {sessions} payments created end to end (session → pay → signed v1/payment → emulator → stored) at {rate:.0} /s = {:.0} % of the raw signing rate (target ≥ 50 %)",
         100.0 * rate / sign_rate
+    );
+    println!(
+        "load: server CPU per payment created: {:.2} ms (one signature ≈ {:.2} ms of it)",
+        (cpu_ms(pid) - cpu_before) / sessions as f64,
+        1000.0 / sign_rate
     );
 
     let started = Instant::now();
@@ -298,4 +304,23 @@ fn rss_kib(pid: u32) -> u64 {
                 .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
         })
         .unwrap_or(0)
+}
+
+/// CPU time (user + system) process `pid` has used so far, ms.
+fn cpu_ms(pid: u32) -> f64 {
+    // Fields 14 and 15 of /proc/<pid>/stat, in clock ticks (100 per second on Linux); the
+    // command name (field 2) may contain spaces, so count from its closing parenthesis.
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest.split_whitespace().collect())
+        .unwrap_or_default();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    // After the name, field 3 (state) is index 0: utime (14) is 11, stime (15) is 12.
+    (ticks(11) + ticks(12)) * 10.0
 }

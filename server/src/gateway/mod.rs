@@ -207,14 +207,20 @@ impl GatewayClient {
             detail: format!("encoding {path}: {e}"),
         })?;
         let key = match key {
-            KeyKind::Payment => &settings.payment_key,
-            KeyKind::Payout => &settings.payout_key,
+            KeyKind::Payment => settings.payment_key.clone(),
+            KeyKind::Payout => settings.payout_key.clone(),
         };
-        let sign = key
-            .sign(&bytes, settings.digest)
+        // An RSA signature is most of a millisecond of CPU: on the blocking pool, so the
+        // async workers go on serving (and the store's writer is not kept waiting on them).
+        let digest = settings.digest;
+        let (sign, bytes) = tokio::task::spawn_blocking(move || (key.sign(&bytes, digest), bytes))
+            .await
             .map_err(|e| GatewayError::Local {
-                detail: e.to_string(),
+                detail: format!("signing task: {e}"),
             })?;
+        let sign = sign.map_err(|e| GatewayError::Local {
+            detail: e.to_string(),
+        })?;
         let sign = HeaderValue::from_str(&sign).map_err(|e| GatewayError::Local {
             detail: format!("Sign header: {e}"),
         })?;

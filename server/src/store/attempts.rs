@@ -52,7 +52,7 @@ impl Store {
         .bind(a.poll_interval_secs.map(i64::from))
         .bind(ms(a.created_at))
         .bind(ms(a.updated_at))
-        .execute(&self.pool)
+        .execute(&mut *self.write().await?)
         .await
         .map_err(|e| conflict(e, "payment attempt"))?;
         Ok(())
@@ -209,7 +209,7 @@ impl Store {
         .bind(interval_secs.map(i64::from))
         .bind(session.to_string())
         .bind(i64::from(number))
-        .execute(&self.pool)
+        .execute(&mut *self.write().await?)
         .await?;
         Ok(())
     }

@@ -47,7 +47,7 @@ impl Store {
             .bind(ms(now + lease))
             .bind(ms(now))
             .bind(i64::from(limit))
-            .fetch_all(&self.pool)
+            .fetch_all(&mut *self.write().await?)
             .await?
             .iter()
             .map(rows::attempt)
@@ -75,7 +75,7 @@ impl Store {
         .bind(ms(now))
         .bind(id)
         .bind(ms(now - interval))
-        .execute(&self.pool)
+        .execute(&mut *self.write().await?)
         .await?;
         if taken.rows_affected() > 0 {
             return Ok(None);
@@ -114,7 +114,7 @@ impl Store {
         .bind(holder)
         .bind(ms(until))
         .bind(ms(now))
-        .execute(&self.pool)
+        .execute(&mut *self.write().await?)
         .await?;
         Ok(done.rows_affected() > 0)
     }
@@ -124,7 +124,7 @@ impl Store {
         sqlx::query("DELETE FROM leases WHERE name = $1 AND holder = $2")
             .bind(name)
             .bind(holder)
-            .execute(&self.pool)
+            .execute(&mut *self.write().await?)
             .await?;
         Ok(())
     }

@@ -32,7 +32,7 @@ impl Store {
             .bind(encode_hex(sha256))
             .bind(label)
             .bind(ms(now))
-            .execute(&self.pool)
+            .execute(&mut *self.write().await?)
             .await
             .map_err(|e| super::conflict(e, "api key"))?;
         Ok(())
@@ -67,7 +67,7 @@ impl Store {
         .bind(payment_status.map(|s| s.as_str()))
         .bind(outcome)
         .bind(ms(now))
-        .execute(&self.pool)
+        .execute(&mut *self.write().await?)
         .await?;
         Ok(done.rows_affected() == 1)
     }
@@ -76,7 +76,7 @@ impl Store {
     pub async fn forget_receipt(&self, dedupe_key: &str) -> Result<(), StoreError> {
         sqlx::query("DELETE FROM webhook_receipts WHERE dedupe_key = $1")
             .bind(dedupe_key)
-            .execute(&self.pool)
+            .execute(&mut *self.write().await?)
             .await?;
         Ok(())
     }

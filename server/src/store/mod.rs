@@ -19,14 +19,16 @@ mod sessions;
 mod stats;
 mod status;
 mod status_cache;
+mod writer;
 
 use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
+use sqlx::AnyConnection;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::sqlite::SqliteConnectOptions;
-use sqlx::{Any, AnyPool, ConnectOptions, Executor, Transaction};
+use sqlx::{AnyPool, ConnectOptions, Connection, Executor};
 use time::OffsetDateTime;
 
 use shared::api::{
@@ -176,6 +178,9 @@ pub enum Backend {
 #[derive(Debug, Clone)]
 pub struct Store {
     pool: AnyPool,
+    /// SQLite: the one connection that writes (see `writer.rs`); PostgreSQL writes through
+    /// `pool`.
+    writer: Option<writer::Writer>,
     backend: Backend,
     /// This server's public base URL, for the `hosted_url` of session events written by
     /// [`Store::commit`] (set once at start-up, see [`Store::set_public_url`]).
@@ -184,8 +189,7 @@ pub struct Store {
     status_cache: std::sync::Arc<status_cache::StatusCache>,
 }
 
-/// A write transaction.
-pub(crate) type Tx = Transaction<'static, Any>;
+pub(crate) use writer::{Tx, WriteConn};
 
 /// Connections per process. SQLite has one writer anyway; PostgreSQL's default
 /// `max_connections` (100) leaves room for several replicas at this size.
@@ -207,21 +211,14 @@ impl Store {
             .create_if_missing(true)
             .to_url_lossy();
         let options = AnyConnectOptions::from_str(url.as_str())?;
-        let pool = AnyPoolOptions::new()
-            .max_connections(POOL_SIZE)
-            .after_connect(|conn, _meta| {
-                Box::pin(async move {
-                    conn.execute(sqlx::raw_sql(
-                        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                         PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;",
-                    ))
-                    .await?;
-                    Ok(())
-                })
-            })
-            .connect_with(options)
-            .await?;
-        Store::migrated(pool, Backend::Sqlite).await
+        let pool = sqlite_pool().connect_with(options.clone()).await?;
+        let store = Store::migrated(pool, Backend::Sqlite).await?;
+        let mut conn = AnyConnection::connect_with(&options).await?;
+        conn.execute(sqlx::raw_sql(SQLITE_PRAGMAS)).await?;
+        Ok(Store {
+            writer: Some(writer::Writer::new(conn)),
+            ..store
+        })
     }
 
     async fn open_postgres(url: &str) -> Result<Store, StoreError> {
@@ -239,6 +236,7 @@ impl Store {
         sqlx::migrate!("./migrations").run(&pool).await?;
         Ok(Store {
             pool,
+            writer: None,
             backend,
             public_url: std::sync::Arc::default(),
             status_cache: std::sync::Arc::default(),
@@ -254,10 +252,19 @@ impl Store {
     /// IMMEDIATE`), so a read-then-write inside it cannot be overtaken; on PostgreSQL the
     /// statements that need it lock their rows (see [`Store::lock_session`]).
     pub(crate) async fn begin(&self) -> Result<Tx, StoreError> {
-        Ok(match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => self.pool.begin().await?,
-        })
+        match &self.writer {
+            Some(writer) => Tx::on_writer(writer).await,
+            None => Tx::on_pool(&self.pool).await,
+        }
+    }
+
+    /// A connection for one write statement outside a transaction: the SQLite writer (in
+    /// turn with the transactions), or one from the PostgreSQL pool.
+    pub(crate) async fn write(&self) -> Result<WriteConn, StoreError> {
+        match &self.writer {
+            Some(writer) => Ok(WriteConn::on_writer(writer).await),
+            None => WriteConn::on_pool(&self.pool).await,
+        }
     }
 
     /// Locks a session's row until `tx` ends (PostgreSQL; SQLite's `BEGIN IMMEDIATE`
@@ -291,8 +298,30 @@ impl Store {
 
     /// Closes the pool (waits for connections to finish).
     pub async fn close(&self) {
+        if let Some(writer) = &self.writer {
+            writer.close().await;
+        }
         self.pool.close().await;
     }
+}
+
+/// Set on every connection to a SQLite file.
+const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+     PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;";
+
+/// Options of the pool that reads a SQLite file.
+fn sqlite_pool() -> AnyPoolOptions {
+    AnyPoolOptions::new()
+        .max_connections(POOL_SIZE)
+        // A local file cannot drop the connection: a ping before every checkout would only
+        // add a round trip to the connection's thread.
+        .test_before_acquire(false)
+        .after_connect(|conn, _meta| {
+            Box::pin(async move {
+                conn.execute(sqlx::raw_sql(SQLITE_PRAGMAS)).await?;
+                Ok(())
+            })
+        })
 }
 
 /// Unix milliseconds of `t`.

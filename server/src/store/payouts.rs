@@ -180,7 +180,7 @@ impl Store {
         .bind(ms(p.created_at))
         .bind(ms(p.updated_at))
         .bind(p.finished_at.map(ms))
-        .execute(&self.pool)
+        .execute(&mut *self.write().await?)
         .await
         .map_err(|e| conflict(e, "idempotency_key"))?;
         Ok(())

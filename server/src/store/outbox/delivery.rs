@@ -219,7 +219,7 @@ impl Store {
             "UPDATE outbox_events SET lease_owner = NULL, lease_until = NULL \
              WHERE lease_owner IS NOT NULL",
         )
-        .execute(&self.pool)
+        .execute(&mut *self.write().await?)
         .await?;
         Ok(done.rows_affected())
     }
