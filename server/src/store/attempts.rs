@@ -6,6 +6,7 @@ use shared::GatewayPaymentId;
 use shared::api::{AttemptState, SessionId};
 
 use super::rows::{self, attempt_columns};
+use super::writer::Stmt;
 use super::{AttemptRecord, Store, StoreError, conflict, ms};
 
 fn gateway_id(id: Option<GatewayPaymentId>) -> Option<i64> {
@@ -165,7 +166,17 @@ impl Store {
 
 /// Writes every mutable column of `a`.
 pub(super) async fn update(tx: &mut super::Tx, a: &AttemptRecord) -> Result<(), StoreError> {
-    sqlx::query(
+    update_stmt(a)?
+        .query()
+        .execute(&mut **tx)
+        .await
+        .map_err(|e| conflict(e, "gateway payment id"))?;
+    Ok(())
+}
+
+/// The statement of [`update`].
+pub(super) fn update_stmt(a: &AttemptRecord) -> Result<Stmt, StoreError> {
+    Ok(Stmt::new(
         "UPDATE payment_attempts SET state = $1, gateway_payment_id = $2, gateway_uuid = $3, \
          payment_status = $4, paid_amount_kopecks = $5, requisites = $6, last_error = $7, \
          next_poll_at = $8, poll_interval_secs = $9, updated_at = $10 \
@@ -185,11 +196,7 @@ pub(super) async fn update(tx: &mut super::Tx, a: &AttemptRecord) -> Result<(), 
     .bind(a.poll_interval_secs.map(i64::from))
     .bind(ms(a.updated_at))
     .bind(a.session_id.to_string())
-    .bind(i64::from(a.number))
-    .execute(&mut **tx)
-    .await
-    .map_err(|e| conflict(e, "gateway payment id"))?;
-    Ok(())
+    .bind(i64::from(a.number)))
 }
 
 impl Store {

@@ -5,8 +5,10 @@ use time::OffsetDateTime;
 use shared::SessionStatus;
 use shared::api::{SessionId, SessionToken, StatusChange};
 
+use super::outbox::EventKind;
 use super::rows::{self, session_columns};
-use super::{Change, SessionRecord, Store, StoreError, conflict, ms};
+use super::writer::{Stmt, Tx};
+use super::{Change, SessionRecord, Store, StoreError, attempts, conflict, ms};
 
 /// Filters of the session list; newest first.
 #[derive(Debug, Clone, Default)]
@@ -61,7 +63,6 @@ impl Store {
         s: &SessionRecord,
         created: &StatusChange,
     ) -> Result<(), StoreError> {
-        let mut tx = self.begin().await?;
         let methods: Vec<&str> = s.methods.iter().map(|m| m.as_str()).collect();
         let metadata = s
             .metadata
@@ -69,7 +70,7 @@ impl Store {
             .map(serde_json::to_string)
             .transpose()
             .map_err(|e| StoreError::Corrupt(format!("metadata: {e}")))?;
-        sqlx::query(
+        let insert = Stmt::new(
             "INSERT INTO sessions (id, token, order_id, amount_kopecks, customer_user_id, methods, \
              description, locale, success_url, fail_url, metadata, status, current_attempt, \
              created_at, updated_at, expires_at) \
@@ -90,15 +91,17 @@ impl Store {
         .bind(s.current_attempt.map(i64::from))
         .bind(ms(s.created_at))
         .bind(ms(s.updated_at))
-        .bind(ms(s.expires_at))
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| {
-            let order =
-                matches!(&e, sqlx::Error::Database(db) if db.message().contains("order_id"));
-            conflict(e, if order { "order_id" } else { "token" })
-        })?;
-        insert_history(&mut tx, &s.id, created).await?;
+        .bind(ms(s.expires_at));
+        let (tx, _) = Tx::begin_with(self, &[&insert, &history_stmt(&s.id, created)])
+            .await
+            .map_err(|e| match e {
+                StoreError::Database(e) => {
+                    let order = matches!(&e, sqlx::Error::Database(db)
+                        if db.message().contains("order_id"));
+                    conflict(e, if order { "order_id" } else { "token" })
+                }
+                other => other,
+            })?;
         tx.commit().await?;
         Ok(())
     }
@@ -263,60 +266,83 @@ impl Store {
     /// Writes a state change atomically: the session's status (with its current attempt and
     /// deadline), an attempt, a history entry.
     pub async fn commit(&self, change: Change<'_>) -> Result<(), StoreError> {
-        let mut tx = self.begin().await?;
         let locked = change
             .session
             .map(|s| s.id)
             .or(change.attempt.map(|a| a.session_id));
-        if let Some(id) = locked {
-            self.lock_session(&mut tx, &id.to_string()).await?;
-        }
-        // Read under the lock: a final status reached by this change enqueues its event.
-        let before = match change.session {
-            Some(s) => super::session_events::status_before(&mut tx, s.id).await?,
+        let history = match change.history {
+            Some(entry) => {
+                let id = locked
+                    .ok_or_else(|| StoreError::Corrupt("history entry without a session".into()))?;
+                Some(history_stmt(&id, entry))
+            }
             None => None,
         };
-        if let Some(s) = change.session {
-            // The backstop against stale copies: a final status is never overwritten by another
-            // one, except that money arriving (`paid`) may close a session that had already
-            // ended without it (see `Sessions::apply_locked`, "paid after …"). Writing the
-            // status a row already has is allowed (current attempt / time only).
-            let done = sqlx::query(
-                "UPDATE sessions SET status = $1, current_attempt = $2, updated_at = $3, \
-                 expires_at = $5 WHERE id = $4 AND (status IN ('open', 'pending') OR status = $1 \
-                 OR ($1 = 'paid' AND status IN ('expired', 'cancelled', 'failed')))",
-            )
-            .bind(s.status.as_str())
-            .bind(s.current_attempt.map(i64::from))
-            .bind(ms(s.updated_at))
-            .bind(s.id.to_string())
-            .bind(ms(s.expires_at))
-            .execute(&mut *tx)
-            .await?;
-            if done.rows_affected() != 1 {
-                // Dropping `tx` rolls back: no attempt or history of a refused change is kept.
-                return Err(StoreError::StaleSession {
-                    session: s.id,
-                    to: s.status.as_str().to_owned(),
-                });
+        let attempt = change.attempt.map(attempts::update_stmt).transpose()?;
+        let stale = |s: &SessionRecord| StoreError::StaleSession {
+            session: s.id,
+            to: s.status.as_str().to_owned(),
+        };
+        // Only a final status can write an event, and only that needs the status before.
+        let eventful = change
+            .session
+            .is_some_and(|s| EventKind::for_session(s.status).is_some());
+        match change.session {
+            Some(s) if self.writer.is_some() && !eventful => {
+                // SQLite, no event: two round trips to the writer (begin + guarded update,
+                // then the rest + commit) instead of one per statement.
+                let (tx, rows) = Tx::begin_with(self, &[&session_update_stmt(s)]).await?;
+                if rows.is_empty() {
+                    tx.rollback().await?;
+                    return Err(stale(s));
+                }
+                let rest: Vec<&Stmt> = attempt.iter().chain(history.iter()).collect();
+                tx.commit_with(&rest).await.map_err(|e| match e {
+                    StoreError::Database(e) => conflict(e, "gateway payment id"),
+                    other => other,
+                })?;
+            }
+            _ => {
+                let mut tx = self.begin().await?;
+                if let Some(id) = locked {
+                    self.lock_session(&mut tx, &id.to_string()).await?;
+                }
+                // Read under the lock: a final status reached by this change enqueues its
+                // event.
+                let before = match change.session {
+                    Some(s) if eventful => {
+                        super::session_events::status_before(&mut tx, s.id).await?
+                    }
+                    _ => None,
+                };
+                if let Some(s) = change.session {
+                    let row = session_update_stmt(s)
+                        .query()
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                    if row.is_none() {
+                        // Dropping `tx` rolls back: no attempt or history of a refused change
+                        // is kept.
+                        return Err(stale(s));
+                    }
+                }
+                if let Some(a) = &attempt {
+                    a.query()
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(|e| conflict(e, "gateway payment id"))?;
+                }
+                if let Some(h) = &history {
+                    h.query().execute(&mut *tx).await?;
+                }
+                if let Some(s) = change.session {
+                    // In this transaction, so the event is written if and only if the status
+                    // is.
+                    super::session_events::on_change(self, &mut tx, before, s).await?;
+                }
+                tx.commit().await?;
             }
         }
-        if let Some(a) = change.attempt {
-            super::attempts::update(&mut tx, a).await?;
-        }
-        if let Some(entry) = change.history {
-            let id = change
-                .session
-                .map(|s| s.id)
-                .or(change.attempt.map(|a| a.session_id))
-                .ok_or_else(|| StoreError::Corrupt("history entry without a session".into()))?;
-            insert_history(&mut tx, &id, entry).await?;
-        }
-        if let Some(s) = change.session {
-            // In this transaction, so the event is written if and only if the status is.
-            super::session_events::on_change(self, &mut tx, before, s).await?;
-        }
-        tx.commit().await?;
         if let Some(id) = locked {
             self.forget_status(id);
         }
@@ -324,12 +350,9 @@ impl Store {
     }
 }
 
-async fn insert_history(
-    tx: &mut super::Tx,
-    id: &SessionId,
-    e: &StatusChange,
-) -> Result<(), StoreError> {
-    sqlx::query(
+/// The next history entry of session `id` (numbered after the last one).
+fn history_stmt(id: &SessionId, e: &StatusChange) -> Stmt {
+    Stmt::new(
         "INSERT INTO status_history (session_id, seq, status, payment_status, gateway_payment_id, \
          source, detail, at) \
          SELECT $1, COALESCE(MAX(seq), 0) + 1, $2, $3, $4, $5, $6, $7 FROM status_history \
@@ -346,9 +369,25 @@ async fn insert_history(
     .bind(e.detail.clone())
     .bind(ms(e.at))
     .bind(id.to_string())
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
+}
+
+/// Writes the session's status, current attempt, times; returns its id only if the guard
+/// lets it (see [`Store::commit`]).
+fn session_update_stmt(s: &SessionRecord) -> Stmt {
+    // The backstop against stale copies: a final status is never overwritten by another
+    // one, except that money arriving (`paid`) may close a session that had already ended
+    // without it (see `Sessions::apply_locked`, "paid after …"). Writing the status a row
+    // already has is allowed (current attempt / time only).
+    Stmt::new(
+        "UPDATE sessions SET status = $1, current_attempt = $2, updated_at = $3, \
+         expires_at = $5 WHERE id = $4 AND (status IN ('open', 'pending') OR status = $1 \
+         OR ($1 = 'paid' AND status IN ('expired', 'cancelled', 'failed'))) RETURNING id",
+    )
+    .bind(s.status.as_str())
+    .bind(s.current_attempt.map(i64::from))
+    .bind(ms(s.updated_at))
+    .bind(s.id.to_string())
+    .bind(ms(s.expires_at))
 }
 
 impl Store {

@@ -189,6 +189,188 @@ impl DerefMut for WriteConn {
     }
 }
 
+/// A value bound to a [`Stmt`].
+#[derive(Debug, Clone)]
+pub(crate) enum Value {
+    Int(Option<i64>),
+    Text(Option<String>),
+}
+
+impl From<i64> for Value {
+    fn from(v: i64) -> Value {
+        Value::Int(Some(v))
+    }
+}
+
+impl From<Option<i64>> for Value {
+    fn from(v: Option<i64>) -> Value {
+        Value::Int(v)
+    }
+}
+
+impl From<String> for Value {
+    fn from(v: String) -> Value {
+        Value::Text(Some(v))
+    }
+}
+
+impl From<&str> for Value {
+    fn from(v: &str) -> Value {
+        Value::Text(Some(v.to_owned()))
+    }
+}
+
+impl From<Option<String>> for Value {
+    fn from(v: Option<String>) -> Value {
+        Value::Text(v)
+    }
+}
+
+impl From<Option<&str>> for Value {
+    fn from(v: Option<&str>) -> Value {
+        Value::Text(v.map(str::to_owned))
+    }
+}
+
+/// One statement and its values (placeholders `$1`, `$2`, … in order), to run on its own or
+/// with others in one round trip to the SQLite writer ([`Tx::on_writer_with`],
+/// [`Tx::commit_with`]).
+#[derive(Debug, Clone)]
+pub(crate) struct Stmt {
+    sql: &'static str,
+    values: Vec<Value>,
+}
+
+impl Stmt {
+    pub(crate) fn new(sql: &'static str) -> Stmt {
+        Stmt {
+            sql,
+            values: Vec::new(),
+        }
+    }
+
+    pub(crate) fn bind(mut self, value: impl Into<Value>) -> Stmt {
+        self.values.push(value.into());
+        self
+    }
+
+    /// The statement as a query, its values bound.
+    pub(crate) fn query(&self) -> sqlx::query::Query<'_, Any, sqlx::any::AnyArguments> {
+        bind_all(sqlx::query(self.sql), self.values.iter())
+    }
+}
+
+fn bind_all<'q>(
+    mut query: sqlx::query::Query<'q, Any, sqlx::any::AnyArguments>,
+    values: impl Iterator<Item = &'q Value>,
+) -> sqlx::query::Query<'q, Any, sqlx::any::AnyArguments> {
+    for value in values {
+        query = match value {
+            Value::Int(v) => query.bind(*v),
+            Value::Text(v) => query.bind(v.as_deref()),
+        };
+    }
+    query
+}
+
+/// `head; statements…; tail` as one SQL text, each statement's placeholders moved past the
+/// ones before it (SQLite binds `$n` by number across the whole text).
+fn batch_sql(head: &str, statements: &[&Stmt], tail: &str) -> String {
+    let mut sql = String::from(head);
+    let mut offset = 0;
+    for statement in statements {
+        if !sql.is_empty() {
+            sql.push_str(";\n");
+        }
+        sql.push_str(&renumber(statement.sql, offset));
+        offset += statement.values.len();
+    }
+    if !tail.is_empty() {
+        sql.push_str(";\n");
+        sql.push_str(tail);
+    }
+    sql
+}
+
+/// `sql` with every placeholder `$n` written `$(n + offset)`.
+fn renumber(sql: &str, offset: usize) -> String {
+    let mut out = String::with_capacity(sql.len() + 8);
+    let mut chars = sql.char_indices().peekable();
+    while let Some((_, c)) = chars.next() {
+        out.push(c);
+        if c != '$' {
+            continue;
+        }
+        let mut digits = String::new();
+        while let Some(&(_, d)) = chars.peek() {
+            if !d.is_ascii_digit() {
+                break;
+            }
+            digits.push(d);
+            chars.next();
+        }
+        match digits.parse::<usize>() {
+            Ok(n) => out.push_str(&(n + offset).to_string()),
+            Err(_) => out.push_str(&digits),
+        }
+    }
+    out
+}
+
+impl Tx {
+    /// Starts a transaction and runs `statements` in it; the rows they return (`RETURNING`).
+    /// On the SQLite writer, `BEGIN IMMEDIATE` and the statements go in one round trip.
+    pub(crate) async fn begin_with(
+        store: &super::Store,
+        statements: &[&Stmt],
+    ) -> Result<(Tx, Vec<sqlx::any::AnyRow>), StoreError> {
+        let Some(writer) = &store.writer else {
+            let mut tx = Tx::on_pool(&store.pool).await?;
+            let mut rows = Vec::new();
+            for statement in statements {
+                rows.extend(statement.query().fetch_all(&mut *tx).await?);
+            }
+            return Ok((tx, rows));
+        };
+        // Open from the start: if the batch stops half-way, the transaction is rolled back.
+        let mut tx = WriterTx {
+            slot: writer.lock().await,
+            open: true,
+        };
+        let sql = batch_sql("BEGIN IMMEDIATE", statements, "");
+        let rows = bind_all(
+            sqlx::query(sqlx::AssertSqlSafe(sql)),
+            statements.iter().flat_map(|s| s.values.iter()),
+        )
+        .fetch_all(&mut tx.slot.conn)
+        .await?;
+        Ok((Tx(Inner::Writer(tx)), rows))
+    }
+
+    /// Runs `statements`, then commits. On the SQLite writer, in one round trip.
+    pub(crate) async fn commit_with(mut self, statements: &[&Stmt]) -> Result<(), StoreError> {
+        match &mut self.0 {
+            Inner::Pool(tx) => {
+                for statement in statements {
+                    statement.query().execute(&mut **tx).await?;
+                }
+            }
+            Inner::Writer(tx) => {
+                let sql = batch_sql("", statements, "COMMIT");
+                bind_all(
+                    sqlx::query(sqlx::AssertSqlSafe(sql)),
+                    statements.iter().flat_map(|s| s.values.iter()),
+                )
+                .execute(&mut tx.slot.conn)
+                .await?;
+                tx.open = false;
+                return Ok(());
+            }
+        }
+        self.commit().await
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -268,5 +450,59 @@ mod tests {
         }
         let expected: Vec<String> = (0..20).map(|n| format!("n{n:02}")).collect();
         assert_eq!(names(&store).await, expected);
+    }
+
+    #[test]
+    fn a_batch_numbers_each_statements_placeholders_after_the_ones_before() {
+        assert_eq!(
+            super::renumber("a = $1 AND b = $12, $2", 3),
+            "a = $4 AND b = $15, $5"
+        );
+        assert_eq!(
+            super::renumber("no placeholders, a $ sign", 7),
+            "no placeholders, a $ sign"
+        );
+        let one = super::Stmt::new("UPDATE t SET a = $1 WHERE id = $2")
+            .bind(1_i64)
+            .bind("x");
+        let two = super::Stmt::new("INSERT INTO u VALUES ($1)").bind(Some(2_i64));
+        assert_eq!(
+            super::batch_sql("BEGIN IMMEDIATE", &[&one, &two], "COMMIT"),
+            "BEGIN IMMEDIATE;\nUPDATE t SET a = $1 WHERE id = $2;\nINSERT INTO u VALUES ($3);\nCOMMIT"
+        );
+        assert_eq!(
+            super::batch_sql("", &[&two], ""),
+            "INSERT INTO u VALUES ($1)"
+        );
+    }
+
+    /// A batch that fails half-way (here: its second statement breaks a key) keeps nothing
+    /// of its first, and the writer goes on.
+    #[tokio::test]
+    async fn a_failed_batch_keeps_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = open(dir.path()).await;
+        let insert = |name: &str| {
+            super::Stmt::new("INSERT INTO leases (name, holder, until_ms) VALUES ($1, 't', 0)")
+                .bind(name)
+        };
+        let (tx, _) = super::Tx::begin_with(&store, &[&insert("a")])
+            .await
+            .unwrap();
+        tx.commit_with(&[&insert("b")]).await.unwrap();
+        let failed = super::Tx::begin_with(&store, &[&insert("c"), &insert("a")]).await;
+        assert!(failed.is_err());
+        let (tx, rows) = super::Tx::begin_with(
+            &store,
+            &[
+                &super::Stmt::new("UPDATE leases SET holder = 'u' WHERE name = $1 RETURNING name")
+                    .bind("b"),
+            ],
+        )
+        .await
+        .unwrap();
+        assert_eq!(rows.len(), 1, "RETURNING rows come back from a batch");
+        tx.commit().await.unwrap();
+        assert_eq!(names(&store).await, ["a", "b"]);
     }
 }
