@@ -7,8 +7,8 @@ use shared::api::{SessionId, SessionToken, StatusChange};
 
 use super::outbox::EventKind;
 use super::rows::{self, session_columns};
-use super::writer::{Stmt, Tx};
-use super::{Change, SessionRecord, Store, StoreError, attempts, conflict, ms};
+use super::writer::{Stmt, atomically};
+use super::{Backend, Change, SessionRecord, Store, StoreError, attempts, conflict, ms};
 
 /// Filters of the session list; newest first.
 #[derive(Debug, Clone, Default)]
@@ -92,7 +92,7 @@ impl Store {
         .bind(ms(s.created_at))
         .bind(ms(s.updated_at))
         .bind(ms(s.expires_at));
-        let (tx, _) = Tx::begin_with(self, &[&insert, &history_stmt(&s.id, created)])
+        atomically(self, &[&insert, &history_stmt(&s.id, created)])
             .await
             .map_err(|e| match e {
                 StoreError::Database(e) => {
@@ -102,7 +102,6 @@ impl Store {
                 }
                 other => other,
             })?;
-        tx.commit().await?;
         Ok(())
     }
 
@@ -288,19 +287,26 @@ impl Store {
             .session
             .is_some_and(|s| EventKind::for_session(s.status).is_some());
         match change.session {
-            Some(s) if self.writer.is_some() && !eventful => {
-                // SQLite, no event: two round trips to the writer (begin + guarded update,
-                // then the rest + commit) instead of one per statement.
-                let (tx, rows) = Tx::begin_with(self, &[&session_update_stmt(s)]).await?;
-                if rows.is_empty() {
-                    tx.rollback().await?;
-                    return Err(stale(s));
-                }
-                let rest: Vec<&Stmt> = attempt.iter().chain(history.iter()).collect();
-                tx.commit_with(&rest).await.map_err(|e| match e {
+            Some(s) if self.backend == Backend::Sqlite && !eventful => {
+                // SQLite, no event: one round trip to the writer. The attempt and history
+                // entry are written only if the guarded status update took, so a refused
+                // change leaves nothing, as the rollback below does.
+                let id = s.id.to_string();
+                let rest: Vec<Stmt> = attempt
+                    .into_iter()
+                    .chain(history)
+                    .map(|stmt| stmt.only_if_status(&id, s.status.as_str()))
+                    .collect();
+                let session = session_update_stmt(s);
+                let mut statements = vec![&session];
+                statements.extend(rest.iter());
+                let rows = atomically(self, &statements).await.map_err(|e| match e {
                     StoreError::Database(e) => conflict(e, "gateway payment id"),
                     other => other,
                 })?;
+                if rows.is_empty() {
+                    return Err(stale(s));
+                }
             }
             _ => {
                 let mut tx = self.begin().await?;
@@ -352,11 +358,14 @@ impl Store {
 
 /// The next history entry of session `id` (numbered after the last one).
 fn history_stmt(id: &SessionId, e: &StatusChange) -> Stmt {
+    // `seq` in a subquery and a plain `WHERE` after it, so that a condition appended to it
+    // ([`Stmt::only_if_status`]) can make it insert nothing (an aggregate query would still
+    // give a row).
     Stmt::new(
         "INSERT INTO status_history (session_id, seq, status, payment_status, gateway_payment_id, \
          source, detail, at) \
-         SELECT $1, COALESCE(MAX(seq), 0) + 1, $2, $3, $4, $5, $6, $7 FROM status_history \
-         WHERE session_id = $8",
+         SELECT $1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM status_history WHERE session_id = $8), \
+         $2, $3, $4, $5, $6, $7 WHERE TRUE",
     )
     .bind(id.to_string())
     .bind(e.status.as_str())

@@ -233,18 +233,17 @@ impl From<Option<&str>> for Value {
 }
 
 /// One statement and its values (placeholders `$1`, `$2`, … in order), to run on its own or
-/// with others in one round trip to the SQLite writer ([`Tx::on_writer_with`],
-/// [`Tx::commit_with`]).
+/// with others in one round trip to the SQLite writer ([`atomically`]).
 #[derive(Debug, Clone)]
 pub(crate) struct Stmt {
-    sql: &'static str,
+    sql: std::borrow::Cow<'static, str>,
     values: Vec<Value>,
 }
 
 impl Stmt {
     pub(crate) fn new(sql: &'static str) -> Stmt {
         Stmt {
-            sql,
+            sql: std::borrow::Cow::Borrowed(sql),
             values: Vec::new(),
         }
     }
@@ -256,7 +255,26 @@ impl Stmt {
 
     /// The statement as a query, its values bound.
     pub(crate) fn query(&self) -> sqlx::query::Query<'_, Any, sqlx::any::AnyArguments> {
-        bind_all(sqlx::query(self.sql), self.values.iter())
+        let query = match &self.sql {
+            std::borrow::Cow::Borrowed(sql) => sqlx::query(*sql),
+            // Safe: a constant statement with a constant condition appended.
+            std::borrow::Cow::Owned(sql) => sqlx::query(sqlx::AssertSqlSafe(sql.clone())),
+        };
+        bind_all(query, self.values.iter())
+    }
+
+    /// The statement, which must end in a `WHERE` clause (no `RETURNING`, no aggregate),
+    /// made to change nothing unless
+    /// session `id` has `status` (as it does right after a guarded status update that took).
+    pub(crate) fn only_if_status(mut self, id: &str, status: &str) -> Stmt {
+        let n = self.values.len();
+        self.sql = std::borrow::Cow::Owned(format!(
+            "{} AND EXISTS (SELECT 1 FROM sessions WHERE id = ${} AND status = ${})",
+            self.sql,
+            n + 1,
+            n + 2
+        ));
+        self.bind(id).bind(status)
     }
 }
 
@@ -282,7 +300,7 @@ fn batch_sql(head: &str, statements: &[&Stmt], tail: &str) -> String {
         if !sql.is_empty() {
             sql.push_str(";\n");
         }
-        sql.push_str(&renumber(statement.sql, offset));
+        sql.push_str(&renumber(&statement.sql, offset));
         offset += statement.values.len();
     }
     if !tail.is_empty() {
@@ -317,58 +335,36 @@ fn renumber(sql: &str, offset: usize) -> String {
     out
 }
 
-impl Tx {
-    /// Starts a transaction and runs `statements` in it; the rows they return (`RETURNING`).
-    /// On the SQLite writer, `BEGIN IMMEDIATE` and the statements go in one round trip.
-    pub(crate) async fn begin_with(
-        store: &super::Store,
-        statements: &[&Stmt],
-    ) -> Result<(Tx, Vec<sqlx::any::AnyRow>), StoreError> {
-        let Some(writer) = &store.writer else {
-            let mut tx = Tx::on_pool(&store.pool).await?;
-            let mut rows = Vec::new();
-            for statement in statements {
-                rows.extend(statement.query().fetch_all(&mut *tx).await?);
-            }
-            return Ok((tx, rows));
-        };
-        // Open from the start: if the batch stops half-way, the transaction is rolled back.
-        let mut tx = WriterTx {
-            slot: writer.lock().await,
-            open: true,
-        };
-        let sql = batch_sql("BEGIN IMMEDIATE", statements, "");
-        let rows = bind_all(
-            sqlx::query(sqlx::AssertSqlSafe(sql)),
-            statements.iter().flat_map(|s| s.values.iter()),
-        )
-        .fetch_all(&mut tx.slot.conn)
-        .await?;
-        Ok((Tx(Inner::Writer(tx)), rows))
-    }
-
-    /// Runs `statements`, then commits. On the SQLite writer, in one round trip.
-    pub(crate) async fn commit_with(mut self, statements: &[&Stmt]) -> Result<(), StoreError> {
-        match &mut self.0 {
-            Inner::Pool(tx) => {
-                for statement in statements {
-                    statement.query().execute(&mut **tx).await?;
-                }
-            }
-            Inner::Writer(tx) => {
-                let sql = batch_sql("", statements, "COMMIT");
-                bind_all(
-                    sqlx::query(sqlx::AssertSqlSafe(sql)),
-                    statements.iter().flat_map(|s| s.values.iter()),
-                )
-                .execute(&mut tx.slot.conn)
-                .await?;
-                tx.open = false;
-                return Ok(());
-            }
+/// Runs `statements` in one transaction and commits; the rows they return (`RETURNING`).
+/// On the SQLite writer, `BEGIN IMMEDIATE`, the statements and `COMMIT` go in one round trip.
+pub(crate) async fn atomically(
+    store: &super::Store,
+    statements: &[&Stmt],
+) -> Result<Vec<sqlx::any::AnyRow>, StoreError> {
+    let Some(writer) = &store.writer else {
+        let mut tx = Tx::on_pool(&store.pool).await?;
+        let mut rows = Vec::new();
+        for statement in statements {
+            rows.extend(statement.query().fetch_all(&mut *tx).await?);
         }
-        self.commit().await
-    }
+        tx.commit().await?;
+        return Ok(rows);
+    };
+    // Open from the start: a batch that stops half-way is rolled back (see `WriterTx`).
+    let mut tx = WriterTx {
+        slot: writer.lock().await,
+        open: true,
+    };
+    let sql = batch_sql("BEGIN IMMEDIATE", statements, "COMMIT");
+    // Safe: constant statements joined, their placeholders renumbered; every value is bound.
+    let rows = bind_all(
+        sqlx::query(sqlx::AssertSqlSafe(sql)),
+        statements.iter().flat_map(|s| s.values.iter()),
+    )
+    .fetch_all(&mut tx.slot.conn)
+    .await?;
+    tx.open = false;
+    Ok(rows)
 }
 
 #[cfg(test)]
@@ -477,7 +473,8 @@ mod tests {
     }
 
     /// A batch that fails half-way (here: its second statement breaks a key) keeps nothing
-    /// of its first, and the writer goes on.
+    /// of its first, and the writer goes on; `RETURNING` rows come back; a statement made
+    /// conditional on a session's status changes nothing when the status is another.
     #[tokio::test]
     async fn a_failed_batch_keeps_nothing() {
         let dir = tempfile::tempdir().unwrap();
@@ -486,23 +483,30 @@ mod tests {
             super::Stmt::new("INSERT INTO leases (name, holder, until_ms) VALUES ($1, 't', 0)")
                 .bind(name)
         };
-        let (tx, _) = super::Tx::begin_with(&store, &[&insert("a")])
+        super::atomically(&store, &[&insert("a"), &insert("b")])
             .await
             .unwrap();
-        tx.commit_with(&[&insert("b")]).await.unwrap();
-        let failed = super::Tx::begin_with(&store, &[&insert("c"), &insert("a")]).await;
-        assert!(failed.is_err());
-        let (tx, rows) = super::Tx::begin_with(
-            &store,
-            &[
-                &super::Stmt::new("UPDATE leases SET holder = 'u' WHERE name = $1 RETURNING name")
-                    .bind("b"),
-            ],
-        )
-        .await
-        .unwrap();
-        assert_eq!(rows.len(), 1, "RETURNING rows come back from a batch");
-        tx.commit().await.unwrap();
-        assert_eq!(names(&store).await, ["a", "b"]);
+        assert!(
+            super::atomically(&store, &[&insert("c"), &insert("a")])
+                .await
+                .is_err()
+        );
+        let rename = |from: &str, to: &str| {
+            super::Stmt::new("UPDATE leases SET name = $1 WHERE name = $2 RETURNING name")
+                .bind(to)
+                .bind(from)
+        };
+        let remove = super::Stmt::new("DELETE FROM leases WHERE name = $1")
+            .bind("a")
+            .only_if_status("no such session", "open");
+        let rows = super::atomically(&store, &[&rename("b", "d"), &remove])
+            .await
+            .unwrap();
+        assert_eq!(rows.len(), 1, "the rename's RETURNING row");
+        assert_eq!(
+            names(&store).await,
+            ["a", "d"],
+            "the conditional delete did nothing"
+        );
     }
 }
