@@ -55,8 +55,8 @@ impl Sessions {
             .ok_or(SessionError::NotFound)?;
         let _guard = self.inner.locks.lock(found.id).await;
         let _lease = self.replica_lease(found.id).await?;
-        let mut session = store
-            .session_by_id(found.id)
+        let (mut session, attempts) = store
+            .session_with_attempts(found.id)
             .await?
             .ok_or(SessionError::NotFound)?;
         let now = self.inner.clock.now();
@@ -71,7 +71,6 @@ impl Sessions {
         if !session.methods.contains(&method) {
             return Err(SessionError::MethodNotOffered(method));
         }
-        let attempts = store.attempts(session.id).await?;
 
         // The same method already shown and still waiting: the same answer.
         if let Some(current) = views::current(&session, &attempts)

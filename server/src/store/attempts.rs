@@ -74,6 +74,37 @@ impl Store {
         .collect()
     }
 
+    /// The session with this id and its attempts (oldest first), read on one connection.
+    pub async fn session_with_attempts(
+        &self,
+        id: SessionId,
+    ) -> Result<Option<(super::SessionRecord, Vec<AttemptRecord>)>, StoreError> {
+        let mut conn = self.pool.acquire().await?;
+        let Some(session) = sqlx::query(concat!(
+            "SELECT ",
+            rows::session_columns!(),
+            " FROM sessions WHERE id = $1"
+        ))
+        .bind(id.to_string())
+        .fetch_optional(&mut *conn)
+        .await?
+        else {
+            return Ok(None);
+        };
+        let attempts = sqlx::query(concat!(
+            "SELECT ",
+            attempt_columns!(),
+            " FROM payment_attempts WHERE session_id = $1 ORDER BY number"
+        ))
+        .bind(id.to_string())
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(rows::attempt)
+        .collect::<Result<Vec<_>, _>>()?;
+        Ok(Some((rows::session(&session)?, attempts)))
+    }
+
     /// The attempt with the gateway's payment id.
     pub async fn attempt_by_gateway_id(
         &self,
