@@ -6,7 +6,7 @@ use shared::GatewayPaymentId;
 use shared::api::{AttemptState, SessionId};
 
 use super::rows::{self, attempt_columns};
-use super::writer::Stmt;
+use super::writer::{Stmt, atomically};
 use super::{AttemptRecord, Store, StoreError, conflict, ms};
 
 fn gateway_id(id: Option<GatewayPaymentId>) -> Option<i64> {
@@ -25,7 +25,7 @@ impl Store {
     /// Inserts a new attempt (normally in state `creating`, committed before the gateway
     /// call). A taken number or gateway order id gives [`StoreError::Conflict`].
     pub async fn insert_attempt(&self, a: &AttemptRecord) -> Result<(), StoreError> {
-        sqlx::query(
+        let insert = Stmt::new(
             "INSERT INTO payment_attempts (session_id, number, method, service, gateway_order_id, \
              state, gateway_payment_id, gateway_uuid, payment_status, paid_amount_kopecks, \
              requisites, customer_ip, user_agent, last_error, next_poll_at, poll_interval_secs, \
@@ -52,10 +52,11 @@ impl Store {
         .bind(a.next_poll_at.map(ms))
         .bind(a.poll_interval_secs.map(i64::from))
         .bind(ms(a.created_at))
-        .bind(ms(a.updated_at))
-        .execute(&mut *self.write().await?)
-        .await
-        .map_err(|e| conflict(e, "payment attempt"))?;
+        .bind(ms(a.updated_at));
+        atomically(self, &[&insert]).await.map_err(|e| match e {
+            StoreError::Database(e) => conflict(e, "payment attempt"),
+            other => other,
+        })?;
         Ok(())
     }
 
