@@ -7,7 +7,7 @@ use shared::api::{SessionId, SessionToken, StatusChange};
 
 use super::outbox::EventKind;
 use super::rows::{self, session_columns};
-use super::writer::{Stmt, atomically};
+use super::writer::{Stmt, Value, atomically, bind_all, renumber};
 use super::{Backend, Change, SessionRecord, Store, StoreError, attempts, conflict, ms};
 
 /// Filters of the session list; newest first.
@@ -46,13 +46,6 @@ impl ListCursor {
             id: record.id.to_string(),
         }
     }
-}
-
-/// A value bound to a dynamically built query.
-#[derive(Debug, Clone)]
-enum Arg {
-    Int(i64),
-    Text(String),
 }
 
 impl Store {
@@ -165,62 +158,56 @@ impl Store {
             session_columns!(),
             " FROM sessions WHERE 1 = 1"
         ));
-        let mut args: Vec<Arg> = Vec::new();
-        let mut cond = |sql: &mut String, template: &str, values: &[Arg]| {
-            let mut text = template.to_owned();
-            for (i, value) in values.iter().enumerate() {
-                args.push(value.clone());
-                text = text.replace(&format!("${}", i + 1), &format!("#{}", args.len()));
-            }
-            sql.push_str(&text.replace('#', "$"));
+        let mut args: Vec<Value> = Vec::new();
+        let mut cond = |sql: &mut String, template: &str, values: Vec<Value>| {
+            sql.push_str(&renumber(template, args.len()));
+            args.extend(values);
         };
         if let Some(status) = f.status {
             cond(
                 &mut sql,
                 " AND status = $1",
-                &[Arg::Text(status.as_str().into())],
+                vec![Value::from(status.as_str())],
             );
         }
         if let Some(order_id) = &f.order_id {
             cond(
                 &mut sql,
                 " AND order_id = $1",
-                &[Arg::Text(order_id.clone())],
+                vec![Value::from(order_id.clone())],
             );
         }
         if let Some(customer) = &f.customer_user_id {
             cond(
                 &mut sql,
                 " AND customer_user_id = $1",
-                &[Arg::Text(customer.clone())],
+                vec![Value::from(customer.clone())],
             );
         }
         if let Some(from) = f.created_from {
-            cond(&mut sql, " AND created_at >= $1", &[Arg::Int(ms(from))]);
+            cond(
+                &mut sql,
+                " AND created_at >= $1",
+                vec![Value::from(ms(from))],
+            );
         }
         if let Some(to) = f.created_to {
-            cond(&mut sql, " AND created_at < $1", &[Arg::Int(ms(to))]);
+            cond(&mut sql, " AND created_at < $1", vec![Value::from(ms(to))]);
         }
         if let Some(c) = &f.cursor {
             cond(
                 &mut sql,
                 " AND (created_at < $1 OR (created_at = $1 AND id < $2))",
-                &[Arg::Int(c.created_at_ms), Arg::Text(c.id.clone())],
+                vec![Value::from(c.created_at_ms), Value::from(c.id.clone())],
             );
         }
         cond(
             &mut sql,
             " ORDER BY created_at DESC, id DESC LIMIT $1",
-            &[Arg::Int(i64::from(f.limit))],
+            vec![Value::from(i64::from(f.limit))],
         );
         // Safe: `sql` is built from the constant fragments above; every value is bound.
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for arg in args {
-            query = match arg {
-                Arg::Int(v) => query.bind(v),
-                Arg::Text(v) => query.bind(v),
-            };
-        }
+        let query = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), args.iter());
         query
             .fetch_all(&self.pool)
             .await?

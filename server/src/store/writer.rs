@@ -287,7 +287,7 @@ impl Stmt {
     }
 }
 
-fn bind_all<'q>(
+pub(super) fn bind_all<'q>(
     mut query: sqlx::query::Query<'q, Any, sqlx::any::AnyArguments>,
     values: impl Iterator<Item = &'q Value>,
 ) -> sqlx::query::Query<'q, Any, sqlx::any::AnyArguments> {
@@ -322,7 +322,7 @@ fn batch_sql(head: &str, statements: &[&Stmt], tail: &str) -> String {
 }
 
 /// `sql` with every placeholder `$n` written `$(n + offset)`.
-fn renumber(sql: &str, offset: usize) -> String {
+pub(super) fn renumber(sql: &str, offset: usize) -> String {
     let mut out = String::with_capacity(sql.len() + 8);
     let mut chars = sql.char_indices().peekable();
     while let Some((_, c)) = chars.next() {
@@ -397,7 +397,8 @@ async fn group_commits(slot: Arc<Mutex<Slot>>, mut queue: mpsc::UnboundedReceive
             }
         }
         if group.len() > 1 {
-            match run_together(&mut slot, &group).await {
+            let writes: Vec<&Job> = group.iter().collect();
+            match run_together(&mut slot, &writes).await {
                 Ok(rows) => {
                     for (job, rows) in group.into_iter().zip(rows) {
                         // The caller may have gone away: its write is done all the same.
@@ -412,8 +413,7 @@ async fn group_commits(slot: Arc<Mutex<Slot>>, mut queue: mpsc::UnboundedReceive
             }
         }
         for job in group {
-            let statements: Vec<&Stmt> = job.statements.iter().collect();
-            let result = run_together(&mut slot, &[&statements[..]]).await;
+            let result = run_together(&mut slot, &[&job]).await;
             if result.is_err() {
                 rollback(&mut slot).await;
             }
@@ -425,16 +425,13 @@ async fn group_commits(slot: Arc<Mutex<Slot>>, mut queue: mpsc::UnboundedReceive
 }
 
 /// One transaction over every write's statements; the rows each write's statements returned.
-async fn run_together<J: Statements>(
-    slot: &mut Slot,
-    writes: &[J],
-) -> Result<Vec<Vec<AnyRow>>, StoreError> {
-    let statements: Vec<&Stmt> = writes.iter().flat_map(|w| w.statements()).collect();
+async fn run_together(slot: &mut Slot, writes: &[&Job]) -> Result<Vec<Vec<AnyRow>>, StoreError> {
+    let statements: Vec<&Stmt> = writes.iter().flat_map(|w| &w.statements).collect();
     // Which write each statement (after BEGIN) belongs to.
     let owner: Vec<usize> = writes
         .iter()
         .enumerate()
-        .flat_map(|(i, w)| std::iter::repeat_n(i, w.statements().count()))
+        .flat_map(|(i, w)| std::iter::repeat_n(i, w.statements.len()))
         .collect();
     let sql = batch_sql("BEGIN IMMEDIATE", &statements, "COMMIT");
     // Open until the COMMIT is through: if this task is stopped half-way, the next user of
@@ -466,23 +463,6 @@ async fn run_together<J: Statements>(
     }
     slot.dirty = false;
     Ok(rows)
-}
-
-/// What [`run_together`] takes: a queued job or a plain list.
-trait Statements {
-    fn statements(&self) -> impl Iterator<Item = &Stmt>;
-}
-
-impl Statements for Job {
-    fn statements(&self) -> impl Iterator<Item = &Stmt> {
-        self.statements.iter()
-    }
-}
-
-impl Statements for &[&Stmt] {
-    fn statements(&self) -> impl Iterator<Item = &Stmt> {
-        self.iter().copied()
-    }
 }
 
 async fn rollback(slot: &mut Slot) {
