@@ -198,6 +198,20 @@ impl CheckoutServer {
         );
     }
 
+    /// The sum of the Prometheus samples at `/metrics` whose line starts with `prefix` (a
+    /// metric name with the start of its labels); `None` when no sample matches.
+    pub fn metric_sum(&self, prefix: &str) -> Option<f64> {
+        let answer = self.call("GET", "/metrics", None);
+        assert_eq!(answer.status, 200, "/metrics: {}", answer.text());
+        let samples: Vec<f64> = answer
+            .text()
+            .lines()
+            .filter(|l| l.starts_with(prefix))
+            .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+            .collect();
+        (!samples.is_empty()).then(|| samples.iter().sum())
+    }
+
     /// `GET path` without credentials: `(status, headers text, body)`.
     pub fn get(&self, path: &str) -> Answer {
         curl("GET", &format!("{}{path}", self.base), &[], None, 20)
@@ -214,7 +228,9 @@ fn uuid_like() -> String {
 
 /// A tiny shop on another origin (`http://localhost:PORT`, while the checkout is on
 /// `127.0.0.1`): `GET /embed?token=…&locale=…` answers a page with hostile CSS that embeds the
-/// widget with one script tag.
+/// widget with one script tag. With `&sse=blocked` the page's `EventSource` never connects (as
+/// behind a proxy that buffers streams): it stays `CONNECTING`, reports an error, and counts the
+/// streams opened in `window.blockedStreams`.
 pub struct ShopServer {
     /// `http://localhost:PORT`.
     pub origin: String,
@@ -290,12 +306,17 @@ fn serve_shop(stream: TcpStream, checkout: &str) {
         "/embed" => {
             let token = query_param(query, "token");
             let locale = query_param(query, "locale");
+            let blocker = if query_param(query, "sse") == "blocked" {
+                BLOCKED_EVENT_SOURCE
+            } else {
+                ""
+            };
             let page = format!(
                 r##"<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>Hostile shop</title>
 <style>{HOSTILE_CSS}</style></head>
 <body><h1>Checkout</h1>
-<div id="pay"></div>
+<div id="pay"></div>{blocker}
 <script>window.widgetEvents = []; for (const t of ["ready","method_selected","requisites_shown","paid","failed","cancelled","expired","error"]) document.addEventListener(t, e => window.widgetEvents.push(t + " " + JSON.stringify(e.detail)));</script>
 <script type="module" src="{checkout}/widget/v1/checkout.js" data-token="{token}" data-target="#pay" data-locale="{locale}"></script>
 </body></html>"##
@@ -321,6 +342,14 @@ fn serve_shop(stream: TcpStream, checkout: &str) {
         body.len()
     );
 }
+
+/// An `EventSource` that never connects: constructed, it stays `CONNECTING` and fires `error`
+/// after a moment, like a stream a proxy holds back.
+const BLOCKED_EVENT_SOURCE: &str = r#"
+<script>window.blockedStreams = 0; window.EventSource = class extends EventTarget {
+  constructor(url) { super(); this.url = url; this.readyState = 0; window.blockedStreams += 1;
+    setTimeout(() => { if (this.readyState === 0) this.dispatchEvent(new Event("error")); }, 300); }
+  close() { this.readyState = 2; } };</script>"#;
 
 /// `POST /session/{id}/se/log {"type": "browser"}`: chromedriver's console log.
 #[derive(Debug)]

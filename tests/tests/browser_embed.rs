@@ -182,3 +182,59 @@ async fn an_origin_outside_the_allowlist_cannot_embed() {
     );
     browser.close().await;
 }
+
+/// Status polls the server has answered for the widget.
+fn status_polls(server: &CheckoutServer) -> f64 {
+    server
+        .metric_sum(
+            "checkout_http_requests_total{route=\"/api/v1/checkout/{token}/status\",method=\"GET\"",
+        )
+        .unwrap_or(0.0)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn status_by_polling_when_the_event_stream_cannot_connect() {
+    let _serial = serial().await;
+    let shop = ShopServer::start();
+    let server = CheckoutServer::start(&[&shop.origin]);
+    shop.set_checkout(&server.base);
+    let (id, token) = server.create_session(&["sbp"], "en");
+    let browser = Browser::start().await;
+    browser
+        .goto(&format!(
+            "{}/embed?token={token}&locale=en&sse=blocked",
+            shop.origin
+        ))
+        .await;
+    browser.wait_for("method-sbp").await;
+    browser.click("method-sbp").await;
+    browser.wait_for("requisite-phone").await;
+    let streams = browser.js("return window.blockedStreams", vec![]).await;
+    assert!(
+        streams.as_u64().is_some_and(|n| n >= 1),
+        "the widget never tried the event stream: {streams}"
+    );
+
+    // Polling keeps the status current, at the documented pace: 2 s, then 3 s, 4.5 s … ≤ 10 s.
+    let before = status_polls(&server);
+    tokio::time::sleep(Duration::from_millis(6_500)).await;
+    let polled = status_polls(&server) - before;
+    assert!(
+        (1.0..=4.0).contains(&polled),
+        "{polled} status polls in 6.5 s with the stream down (expected 1 to 4)"
+    );
+
+    let gateway_id = server.gateway_payment_id(&id).unwrap();
+    server.finish_payment(gateway_id, "paid");
+    browser.wait_status("paid").await;
+    let paid = until_event(&browser, "paid").await;
+    assert!(paid.contains("\"status\":\"paid\""), "{paid}");
+    assert_eq!(
+        server.metric_sum("checkout_sse_subscribers "),
+        Some(0.0),
+        "no event stream reached the server"
+    );
+    let errors = browser.console_errors().await;
+    assert!(errors.is_empty(), "console errors: {errors:#?}");
+    browser.close().await;
+}
