@@ -126,54 +126,25 @@ impl Store {
         Ok(snapshot)
     }
 
-    /// Writes one operation's changes in one transaction.
+    /// Writes one operation's changes atomically: a single row (a payment created or
+    /// finished: the usual case) as one statement, several in one transaction.
     pub async fn save(&self, changes: &Changes) -> Result<(), SandboxError> {
         let Store::Sqlite(pool) = self else {
             return Ok(());
         };
-        let mut tx = pool.begin().await?;
-        for p in &changes.payments {
-            sqlx::query(
-                "INSERT INTO sandbox_payments (id, account, order_id, status, record)
-                 VALUES (?, ?, ?, ?, ?)
-                 ON CONFLICT(id) DO UPDATE SET status = excluded.status, record = excluded.record",
-            )
-            .bind(i64::try_from(p.id).unwrap_or(i64::MAX))
-            .bind(p.account.to_string())
-            .bind(&p.order_id)
-            .bind(p.status.as_str())
-            .bind(encode(p)?)
-            .execute(&mut *tx)
-            .await?;
+        match writes(changes).as_slice() {
+            [] => {}
+            [one] => {
+                one.query()?.execute(pool).await?;
+            }
+            many => {
+                let mut tx = pool.begin().await?;
+                for write in many {
+                    write.query()?.execute(&mut *tx).await?;
+                }
+                tx.commit().await?;
+            }
         }
-        for p in &changes.payouts {
-            sqlx::query(
-                "INSERT INTO sandbox_payouts (id, account, order_id, status, record)
-                 VALUES (?, ?, ?, ?, ?)
-                 ON CONFLICT(id) DO UPDATE SET status = excluded.status, record = excluded.record",
-            )
-            .bind(i64::try_from(p.id).unwrap_or(i64::MAX))
-            .bind(p.account.to_string())
-            .bind(&p.order_id)
-            .bind(p.status.as_str())
-            .bind(encode(p)?)
-            .execute(&mut *tx)
-            .await?;
-        }
-        for (account, balance) in &changes.balances {
-            sqlx::query(
-                "INSERT INTO sandbox_balances (account, record) VALUES (?, ?)
-                 ON CONFLICT(account) DO UPDATE SET record = excluded.record",
-            )
-            .bind(account.to_string())
-            .bind(encode(balance)?)
-            .execute(&mut *tx)
-            .await?;
-        }
-        if let Some(next_id) = changes.next_id {
-            set_meta(&mut tx, "next_id", &next_id.to_string()).await?;
-        }
-        tx.commit().await?;
         Ok(())
     }
 
@@ -182,27 +153,88 @@ impl Store {
         let Store::Sqlite(pool) = self else {
             return Ok(());
         };
-        let mut tx = pool.begin().await?;
-        set_meta(&mut tx, "clock_offset_ms", &offset_ms.to_string()).await?;
-        tx.commit().await?;
+        meta("clock_offset_ms", offset_ms.to_string())
+            .execute(pool)
+            .await?;
         Ok(())
     }
 }
 
-async fn set_meta(
-    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
-    key: &str,
-    value: &str,
-) -> Result<(), sqlx::Error> {
+/// One row of [`Changes`] to write.
+enum Write<'a> {
+    Payment(&'a Payment),
+    Payout(&'a Payout),
+    Balance(&'a AccountUuid, &'a Balance),
+    NextId(u64),
+}
+
+/// The rows `changes` writes. The next id is written only when the rows do not imply it:
+/// start-up takes the next id past every stored payment and payout anyway
+/// ([`super::ledger::Ledger::restore`]), so a created payment is one row, not two.
+fn writes(changes: &Changes) -> Vec<Write<'_>> {
+    let mut writes: Vec<Write<'_>> = Vec::new();
+    writes.extend(changes.payments.iter().map(Write::Payment));
+    writes.extend(changes.payouts.iter().map(Write::Payout));
+    writes.extend(changes.balances.iter().map(|(a, b)| Write::Balance(a, b)));
+    let implied = changes
+        .payments
+        .iter()
+        .map(|p| p.id)
+        .chain(changes.payouts.iter().map(|p| p.id))
+        .max()
+        .map(|id| id + 1);
+    if let Some(next_id) = changes.next_id
+        && Some(next_id) > implied
+    {
+        writes.push(Write::NextId(next_id));
+    }
+    writes
+}
+
+impl Write<'_> {
+    fn query(&self) -> Result<Query<'static>, SandboxError> {
+        Ok(match self {
+            Write::Payment(p) => sqlx::query(
+                "INSERT INTO sandbox_payments (id, account, order_id, status, record)
+                 VALUES (?, ?, ?, ?, ?)
+                 ON CONFLICT(id) DO UPDATE SET status = excluded.status, record = excluded.record",
+            )
+            .bind(i64::try_from(p.id).unwrap_or(i64::MAX))
+            .bind(p.account.to_string())
+            .bind(p.order_id.clone())
+            .bind(p.status.as_str())
+            .bind(encode(p)?),
+            Write::Payout(p) => sqlx::query(
+                "INSERT INTO sandbox_payouts (id, account, order_id, status, record)
+                 VALUES (?, ?, ?, ?, ?)
+                 ON CONFLICT(id) DO UPDATE SET status = excluded.status, record = excluded.record",
+            )
+            .bind(i64::try_from(p.id).unwrap_or(i64::MAX))
+            .bind(p.account.to_string())
+            .bind(p.order_id.clone())
+            .bind(p.status.as_str())
+            .bind(encode(p)?),
+            Write::Balance(account, balance) => sqlx::query(
+                "INSERT INTO sandbox_balances (account, record) VALUES (?, ?)
+                 ON CONFLICT(account) DO UPDATE SET record = excluded.record",
+            )
+            .bind(account.to_string())
+            .bind(encode(balance)?),
+            Write::NextId(next_id) => meta("next_id", next_id.to_string()),
+        })
+    }
+}
+
+type Query<'q> = sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments>;
+
+/// Sets `key` in the meta table.
+fn meta(key: &'static str, value: String) -> Query<'static> {
     sqlx::query(
         "INSERT INTO sandbox_meta (key, value) VALUES (?, ?)
          ON CONFLICT(key) DO UPDATE SET value = excluded.value",
     )
-    .bind(key.to_owned())
-    .bind(value.to_owned())
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
+    .bind(key)
+    .bind(value)
 }
 
 fn encode<T: serde::Serialize>(value: &T) -> Result<String, SandboxError> {

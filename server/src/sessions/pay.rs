@@ -49,14 +49,14 @@ impl Sessions {
         payer: Payer,
     ) -> Result<PayAnswer, SessionError> {
         let store = &self.inner.store;
-        let found = store
-            .session_by_token(token)
+        let id = store
+            .session_id_by_token(token)
             .await?
             .ok_or(SessionError::NotFound)?;
-        let _guard = self.inner.locks.lock(found.id).await;
-        let _lease = self.replica_lease(found.id).await?;
+        let _guard = self.inner.locks.lock(id).await;
+        let _lease = self.replica_lease(id).await?;
         let (mut session, attempts) = store
-            .session_with_attempts(found.id)
+            .session_with_attempts(id)
             .await?
             .ok_or(SessionError::NotFound)?;
         let now = self.inner.clock.now();

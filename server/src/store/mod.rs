@@ -19,6 +19,7 @@ mod sessions;
 mod stats;
 mod status;
 mod status_cache;
+mod token_ids;
 mod writer;
 
 use std::path::Path;
@@ -187,6 +188,8 @@ pub struct Store {
     public_url: std::sync::Arc<std::sync::OnceLock<String>>,
     /// Recent status-poll answers (see `status_cache.rs`); writes below forget them.
     status_cache: std::sync::Arc<status_cache::StatusCache>,
+    /// Session ids by checkout token (see `token_ids.rs`).
+    token_ids: std::sync::Arc<token_ids::TokenIds>,
 }
 
 pub(crate) use writer::{Tx, WriteConn};
@@ -240,6 +243,7 @@ impl Store {
             backend,
             public_url: std::sync::Arc::default(),
             status_cache: std::sync::Arc::default(),
+            token_ids: std::sync::Arc::default(),
         })
     }
 

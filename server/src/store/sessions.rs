@@ -8,7 +8,7 @@ use shared::api::{SessionId, SessionToken, StatusChange};
 use super::outbox::EventKind;
 use super::rows::{self, session_columns};
 use super::writer::{Stmt, Value, atomically, bind_all, renumber};
-use super::{Backend, Change, SessionRecord, Store, StoreError, attempts, conflict, ms};
+use super::{Backend, Change, SessionRecord, Store, StoreError, attempts, conflict, ms, parse};
 
 /// Filters of the session list; newest first.
 #[derive(Debug, Clone, Default)]
@@ -95,7 +95,29 @@ impl Store {
                 }
                 other => other,
             })?;
+        self.token_ids.put(s.token.as_str(), s.id);
         Ok(())
+    }
+
+    /// The id of the session with this token: from memory once known (a token never moves).
+    pub async fn session_id_by_token(
+        &self,
+        token: &SessionToken,
+    ) -> Result<Option<SessionId>, StoreError> {
+        if let Some(id) = self.token_ids.get(token.as_str()) {
+            return Ok(Some(id));
+        }
+        let Some(row) = sqlx::query("SELECT id FROM sessions WHERE token = $1")
+            .bind(token.as_str())
+            .fetch_optional(&self.pool)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let id: String = sqlx::Row::try_get(&row, "id")?;
+        let id = parse::<SessionId>("id", &id)?;
+        self.token_ids.put(token.as_str(), id);
+        Ok(Some(id))
     }
 
     /// The session with this id.

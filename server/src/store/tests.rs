@@ -111,6 +111,10 @@ async fn sessions_round_trip_and_order_ids_are_unique() {
     store.insert_session(&s, &created(T0)).await.unwrap();
     assert_eq!(store.session_by_id(s.id).await.unwrap().unwrap(), s);
     assert_eq!(store.session_by_token(&s.token).await.unwrap().unwrap(), s);
+    assert_eq!(
+        store.session_id_by_token(&s.token).await.unwrap(),
+        Some(s.id)
+    );
     assert_eq!(store.session_by_order_id("A-1").await.unwrap().unwrap(), s);
     let dup = session("A-1", T0);
     assert!(matches!(
@@ -421,6 +425,18 @@ async fn keys_receipts_and_a_reopened_file_keep_everything() {
     }
     let store = open(dir.path()).await;
     assert_eq!(store.session_by_id(s.id).await.unwrap().unwrap(), s);
+    // A store that did not write the session finds its id by token in the database.
+    assert_eq!(
+        store.session_id_by_token(&s.token).await.unwrap(),
+        Some(s.id)
+    );
+    assert_eq!(
+        store
+            .session_id_by_token(&session("K-2", T0).token)
+            .await
+            .unwrap(),
+        None
+    );
     assert_eq!(store.api_key_hashes().await.unwrap(), vec![[7; 32]]);
     assert!(
         !store

@@ -303,3 +303,75 @@ fn history_pages_newest_first() {
     let other = AccountUuid::from(uuid::Uuid::new_v4());
     assert_eq!(l.history(&other, &q).1, 0);
 }
+
+/// What a file store writes for each operation survives a restart: payments, payouts, the
+/// balance they hold, and the next id (implied by the rows, or written when it is not).
+#[tokio::test]
+async fn a_restored_ledger_carries_on_where_the_stored_one_stopped() {
+    use crate::sandbox::config::SandboxStorage;
+    use crate::sandbox::store::Store;
+
+    let dir = tempfile::tempdir().unwrap();
+    let storage = SandboxStorage::Sqlite(dir.path().join("sandbox.db"));
+    let store = Store::open(&storage).await.unwrap();
+    let mut l = ledger(1_000);
+    let (a, c) = l
+        .create_payment(acc(), new_payment("A", Method::Sbp, "10"), T0, "http://sb")
+        .unwrap();
+    store.save(&c).await.unwrap();
+    let (b, c) = l.create_payout(acc(), new_payout("B", "7"), T0).unwrap();
+    store.save(&c).await.unwrap();
+    let (a, c) = l
+        .finish_payment(a.id, PaymentStatus::Paid, None, T0)
+        .unwrap();
+    store.save(&c).await.unwrap();
+    // An id handed out without a row of its own: only the stored next id keeps it.
+    store
+        .save(&Changes {
+            next_id: Some(b.id + 5),
+            ..Changes::default()
+        })
+        .await
+        .unwrap();
+    drop(store);
+
+    let snapshot = Store::open(&storage).await.unwrap().load().await.unwrap();
+    assert_eq!(snapshot.next_id, Some(b.id + 5));
+    let mut restored = Ledger::restore(
+        snapshot.payments,
+        snapshot.payouts,
+        snapshot.balances,
+        snapshot.next_id,
+        &[(acc(), Money::from_kopecks(1_000 * 100))],
+    );
+    assert_eq!(restored.payment(a.id).unwrap().status, PaymentStatus::Paid);
+    assert_eq!(restored.balance(&acc()), l.balance(&acc()));
+    let (d, _) = restored
+        .create_payment(acc(), new_payment("D", Method::Sbp, "10"), T0, "http://sb")
+        .unwrap();
+    assert_eq!(d.id, b.id + 5);
+
+    // Without that extra id, the rows alone give the next one: a created payment writes
+    // one row and nothing else.
+    let dir = tempfile::tempdir().unwrap();
+    let storage = SandboxStorage::Sqlite(dir.path().join("sandbox.db"));
+    let store = Store::open(&storage).await.unwrap();
+    let mut l = ledger(1_000);
+    let (p, c) = l
+        .create_payment(acc(), new_payment("P", Method::Sbp, "10"), T0, "http://sb")
+        .unwrap();
+    store.save(&c).await.unwrap();
+    let snapshot = store.load().await.unwrap();
+    assert_eq!(snapshot.next_id, None, "no meta row for an implied id");
+    let mut restored = Ledger::restore(
+        snapshot.payments,
+        snapshot.payouts,
+        snapshot.balances,
+        snapshot.next_id,
+        &[],
+    );
+    let (q, _) = restored
+        .create_payment(acc(), new_payment("Q", Method::Sbp, "10"), T0, "http://sb")
+        .unwrap();
+    assert_eq!(q.id, p.id + 1);
+}
