@@ -1,5 +1,7 @@
 //! Payment attempt rows.
 
+use futures_util::TryStreamExt;
+use sqlx::{Either, Executor};
 use time::OffsetDateTime;
 
 use shared::GatewayPaymentId;
@@ -7,7 +9,7 @@ use shared::api::{AttemptState, SessionId};
 
 use super::rows::{self, attempt_columns};
 use super::writer::{Stmt, atomically};
-use super::{AttemptRecord, Store, StoreError, conflict, ms};
+use super::{AttemptRecord, Backend, Store, StoreError, conflict, ms};
 
 fn gateway_id(id: Option<GatewayPaymentId>) -> Option<i64> {
     id.map(|g| i64::try_from(g.get()).unwrap_or(i64::MAX))
@@ -80,29 +82,55 @@ impl Store {
         &self,
         id: SessionId,
     ) -> Result<Option<(super::SessionRecord, Vec<AttemptRecord>)>, StoreError> {
-        let mut conn = self.pool.acquire().await?;
-        let Some(session) = sqlx::query(concat!(
+        const SESSION: &str = concat!(
             "SELECT ",
             rows::session_columns!(),
             " FROM sessions WHERE id = $1"
-        ))
-        .bind(id.to_string())
-        .fetch_optional(&mut *conn)
-        .await?
-        else {
-            return Ok(None);
-        };
-        let attempts = sqlx::query(concat!(
+        );
+        const ATTEMPTS: &str = concat!(
             "SELECT ",
             attempt_columns!(),
             " FROM payment_attempts WHERE session_id = $1 ORDER BY number"
-        ))
-        .bind(id.to_string())
-        .fetch_all(&mut *conn)
-        .await?
-        .iter()
-        .map(rows::attempt)
-        .collect::<Result<Vec<_>, _>>()?;
+        );
+        let mut conn = self.pool.acquire().await?;
+        let (session, attempts) = if self.backend == Backend::Sqlite {
+            // Both reads in one round trip to the connection's thread (one text, `$1` shared).
+            const BOTH: &str = concat!(
+                "SELECT ",
+                rows::session_columns!(),
+                " FROM sessions WHERE id = $1;\n",
+                "SELECT ",
+                attempt_columns!(),
+                " FROM payment_attempts WHERE session_id = $1 ORDER BY number"
+            );
+            let mut results = (&mut *conn).fetch_many(sqlx::query(BOTH).bind(id.to_string()));
+            let (mut session, mut attempts, mut done) = (None, Vec::new(), 0);
+            while let Some(item) = results.try_next().await? {
+                match item {
+                    Either::Left(_) => done += 1,
+                    Either::Right(row) if done == 0 => session = Some(row),
+                    Either::Right(row) => attempts.push(row),
+                }
+            }
+            (session, attempts)
+        } else {
+            let session = sqlx::query(SESSION)
+                .bind(id.to_string())
+                .fetch_optional(&mut *conn)
+                .await?;
+            let attempts = sqlx::query(ATTEMPTS)
+                .bind(id.to_string())
+                .fetch_all(&mut *conn)
+                .await?;
+            (session, attempts)
+        };
+        let Some(session) = session else {
+            return Ok(None);
+        };
+        let attempts = attempts
+            .iter()
+            .map(rows::attempt)
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(Some((rows::session(&session)?, attempts)))
     }
 

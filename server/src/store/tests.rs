@@ -144,6 +144,10 @@ async fn changes_are_atomic_and_history_is_ordered() {
     let store = open(dir.path()).await;
     let mut s = session("B-1", T0);
     store.insert_session(&s, &created(T0)).await.unwrap();
+    assert_eq!(
+        store.session_with_attempts(s.id).await.unwrap(),
+        Some((s.clone(), vec![]))
+    );
     let mut a = attempt(&s, 1);
     store.insert_attempt(&a).await.unwrap();
     assert!(matches!(
@@ -232,6 +236,20 @@ async fn changes_are_atomic_and_history_is_ordered() {
         SessionStatus::Pending
     );
     assert_eq!(store.history(s.id).await.unwrap().len(), 2);
+    let mut stored_b = b.clone();
+    stored_b.gateway_payment_id = None;
+    assert_eq!(
+        store.session_with_attempts(s.id).await.unwrap(),
+        Some((s.clone(), vec![a, stored_b])),
+        "the session and its attempts in order, read together"
+    );
+    assert_eq!(
+        store
+            .session_with_attempts(session("B-2", T0).id)
+            .await
+            .unwrap(),
+        None
+    );
 }
 
 #[tokio::test]
