@@ -383,10 +383,9 @@ const MAX_GROUP: usize = 64;
 
 /// Group commit: the writes queued while the writer was busy go to the database together, in
 /// one transaction (see [`run_together`]: usually one round trip), and each caller hears back
-/// once that commit is done. Under load that is
-/// one commit for many writes instead of one each. Should any statement fail, the group is
-/// rolled back and its writes run again one by one, so a write's error (a taken order id) is
-/// its own and never fails the others.
+/// once that commit is done. Under load that is one commit for many writes instead of one
+/// each. Should any statement fail, the group is rolled back and its writes run again one by
+/// one, so a write's error (a taken order id) is its own and never fails the others.
 async fn group_commits(slot: Arc<Mutex<Slot>>, mut queue: mpsc::UnboundedReceiver<Job>) {
     let mut texts = Texts::default();
     while let Some(first) = queue.recv().await {
