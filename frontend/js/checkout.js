@@ -11,6 +11,8 @@
 import init, { mount as mountWasm } from "./frontend.js";
 
 const apiBase = new URL(import.meta.url).origin;
+// The widget's CSS as a file, for browsers without constructed stylesheets (Safari < 16.4).
+const styleUrl = new URL("widget.css", import.meta.url).href;
 let loading = null;
 
 function load() {
@@ -50,7 +52,7 @@ export function mount(target, options = {}) {
   const ready = load()
     .then(() => {
       if (destroyed) return null;
-      widget = mountWasm(element, { apiBase, ...options });
+      widget = mountWasm(element, { apiBase, styleUrl, ...options });
       return widget;
     })
     .catch((error) => {

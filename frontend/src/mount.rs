@@ -1,6 +1,9 @@
 //! `mount(element, options)`: the widget inside a Shadow DOM root with its own constructed
 //! stylesheet, so the shop's CSS cannot reach it and it cannot reach the shop — and no inline
-//! `<style>` is needed under a strict Content-Security-Policy.
+//! `<style>` is needed under a strict Content-Security-Policy. Browsers without constructed
+//! stylesheets (Safari before 16.4) get the same CSS as a stylesheet link from the widget's
+//! own build directory, which a policy allowing the checkout's origin (or `'self'` on the
+//! hosted page) lets through too.
 
 use std::any::Any;
 use std::cell::{Cell, RefCell};
@@ -61,6 +64,9 @@ pub struct MountOptions {
     pub theme: Theme,
     /// Our server's origin (`checkout.js` passes its own).
     pub api_base: String,
+    /// The widget's stylesheet as a file (`checkout.js` passes the one beside it), for
+    /// browsers without constructed stylesheets.
+    pub style_url: Option<String>,
     /// Full page rather than embedded.
     pub hosted: bool,
     /// The merchant's callback.
@@ -75,7 +81,7 @@ fn get_string(options: &JsValue, key: &str) -> Option<String> {
 }
 
 impl MountOptions {
-    /// Reads `{token, locale?, theme?, apiBase?, mode?, onEvent?}`.
+    /// Reads `{token, locale?, theme?, apiBase?, styleUrl?, mode?, onEvent?}`.
     pub fn from_js(options: &JsValue) -> Result<Self, MountError> {
         let token = get_string(options, "token").ok_or(MountError::MissingToken)?;
         let token = SessionToken::parse(token).map_err(|e| MountError::BadToken(e.to_string()))?;
@@ -102,6 +108,7 @@ impl MountOptions {
             locale,
             theme,
             api_base,
+            style_url: get_string(options, "styleUrl"),
             hosted,
             on_event,
         })
@@ -125,21 +132,48 @@ fn stylesheet() -> Option<CssStyleSheet> {
     })
 }
 
-/// Gives `root` the widget's CSS: adopted where supported, else a `<style>` element (older
-/// browsers; needs a CSP that allows it).
-fn style(root: &ShadowRoot) -> Result<(), MountError> {
+/// Gives `root` the widget's CSS: adopted where supported; else a stylesheet link to
+/// `style_url`, returned so the caller can keep the widget hidden until it has loaded; else
+/// (no URL given) a `<style>` element, which needs a policy that allows inline styles.
+fn style(root: &ShadowRoot, style_url: Option<&str>) -> Result<Option<Element>, MountError> {
     if let Some(sheet) = stylesheet() {
         root.set_adopted_style_sheets(&js_sys::Array::of1(&sheet));
-        return Ok(());
+        return Ok(None);
     }
+    let dom_error = |e: JsValue| MountError::Dom(format!("{e:?}"));
     let document = dom::document().ok_or_else(|| MountError::Dom("no document".into()))?;
-    let element = document
-        .create_element("style")
-        .map_err(|e| MountError::Dom(format!("{e:?}")))?;
-    element.set_text_content(Some(WIDGET_CSS));
-    root.append_child(&element)
-        .map_err(|e| MountError::Dom(format!("{e:?}")))?;
-    Ok(())
+    let element = match style_url {
+        Some(url) => {
+            let link = document.create_element("link").map_err(dom_error)?;
+            link.set_attribute("rel", "stylesheet").map_err(dom_error)?;
+            link.set_attribute("href", url).map_err(dom_error)?;
+            link
+        }
+        None => {
+            let element = document.create_element("style").map_err(dom_error)?;
+            element.set_text_content(Some(WIDGET_CSS));
+            element
+        }
+    };
+    root.append_child(&element).map_err(dom_error)?;
+    Ok(style_url.map(|_| element))
+}
+
+/// Hides `container` until the stylesheet `link` has loaded (or failed: the widget then
+/// shows unstyled rather than not at all); the listeners live as long as the widget.
+fn hide_until_loaded(container: &HtmlElement, link: &Element) -> Vec<dom::Listener> {
+    if container.set_attribute("hidden", "").is_err() {
+        return Vec::new();
+    }
+    ["load", "error"]
+        .into_iter()
+        .filter_map(|name| {
+            let container = container.clone();
+            dom::Listener::new(link.as_ref(), name, move |_| {
+                let _ = container.remove_attribute("hidden");
+            })
+        })
+        .collect()
 }
 
 /// A mounted widget (`destroy`, `setLocale`, `setTheme`).
@@ -150,6 +184,8 @@ pub struct WidgetHandle {
     owned_host: bool,
     locale: RwSignal<Locale>,
     theme: RwSignal<Theme>,
+    /// Waiting for the stylesheet link, where one was needed.
+    _style_wait: Vec<dom::Listener>,
 }
 
 impl std::fmt::Debug for WidgetHandle {
@@ -234,7 +270,7 @@ pub fn mount_with(
             .attach_shadow(&ShadowRootInit::new(ShadowRootMode::Open))
             .map_err(|e| MountError::Dom(format!("{e:?}")))?,
     };
-    style(&root)?;
+    let link = style(&root, options.style_url.as_deref())?;
     let document = dom::document().ok_or_else(|| MountError::Dom("no document".into()))?;
     let container = document
         .create_element("div")
@@ -243,6 +279,9 @@ pub fn mount_with(
         .map_err(|_| MountError::Dom("div is not an HTML element".into()))?;
     root.append_child(&container)
         .map_err(|e| MountError::Dom(format!("{e:?}")))?;
+    let style_wait = link
+        .map(|link| hide_until_loaded(&container, &link))
+        .unwrap_or_default();
 
     let emitter = Rc::new(Emitter::new(host.clone(), options.on_event.clone()));
     let signals = Rc::new(Cell::new(None));
@@ -269,10 +308,11 @@ pub fn mount_with(
         owned_host,
         locale,
         theme,
+        _style_wait: style_wait,
     })
 }
 
-/// `mount(element, {token, locale?, theme?, apiBase?, mode?, onEvent?})` → a handle.
+/// `mount(element, {token, locale?, theme?, apiBase?, styleUrl?, mode?, onEvent?})` → a handle.
 #[wasm_bindgen]
 pub fn mount(target: Element, options: JsValue) -> Result<WidgetHandle, JsError> {
     let options = MountOptions::from_js(&options).map_err(|e| JsError::new(&e.to_string()))?;

@@ -230,7 +230,9 @@ fn uuid_like() -> String {
 /// `127.0.0.1`): `GET /embed?token=…&locale=…` answers a page with hostile CSS that embeds the
 /// widget with one script tag. With `&sse=blocked` the page's `EventSource` never connects (as
 /// behind a proxy that buffers streams): it stays `CONNECTING`, reports an error, and counts the
-/// streams opened in `window.blockedStreams`.
+/// streams opened in `window.blockedStreams`. `GET /legacy?token=…` plays a browser without
+/// constructed stylesheets (Safari before 16.4) under a policy that allows styles from the
+/// checkout's origin only, no inline ones.
 pub struct ShopServer {
     /// `http://localhost:PORT`.
     pub origin: String,
@@ -302,6 +304,7 @@ fn serve_shop(stream: TcpStream, checkout: &str) {
     }
     let target = request_line.split_whitespace().nth(1).unwrap_or("/");
     let (path, query) = target.split_once('?').unwrap_or((target, ""));
+    let mut policy = String::new();
     let (status, body) = match path {
         "/embed" => {
             let token = query_param(query, "token");
@@ -333,12 +336,28 @@ fn serve_shop(stream: TcpStream, checkout: &str) {
             );
             ("200 OK", page)
         }
+        "/legacy" => {
+            let token = query_param(query, "token");
+            policy = format!(
+                "content-security-policy: default-src 'none'; script-src 'unsafe-inline' {checkout} \
+                 'wasm-unsafe-eval'; connect-src {checkout}; style-src {checkout}; img-src {checkout} data:\r\n"
+            );
+            let page = format!(
+                r##"<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>Legacy shop</title>
+<script>window.CSSStyleSheet = class {{ constructor() {{ throw new TypeError("Illegal constructor"); }} }};</script></head>
+<body><div id="pay"></div>
+<script type="module" src="{checkout}/widget/v1/checkout.js" data-token="{token}" data-target="#pay" data-locale="en"></script>
+</body></html>"##
+            );
+            ("200 OK", page)
+        }
         _ => ("404 Not Found", "not found".to_owned()),
     };
     let mut stream = stream;
     let _ = write!(
         stream,
-        "HTTP/1.1 {status}\r\ncontent-type: text/html; charset=utf-8\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+        "HTTP/1.1 {status}\r\ncontent-type: text/html; charset=utf-8\r\n{policy}content-length: {}\r\nconnection: close\r\n\r\n{body}",
         body.len()
     );
 }

@@ -238,3 +238,54 @@ async fn status_by_polling_when_the_event_stream_cannot_connect() {
     assert!(errors.is_empty(), "console errors: {errors:#?}");
     browser.close().await;
 }
+
+/// A browser without constructed stylesheets (Safari before 16.4) on a shop whose policy
+/// allows styles from the checkout's origin only: the widget takes its CSS from the
+/// stylesheet beside its script, shows only once styled, and breaks no rule of the policy.
+#[tokio::test(flavor = "multi_thread")]
+async fn styled_without_constructed_stylesheets_under_a_strict_policy() {
+    let _serial = serial().await;
+    let shop = ShopServer::start();
+    let server = CheckoutServer::start(&[&shop.origin]);
+    shop.set_checkout(&server.base);
+    let (_, token) = server.create_session(&["sbp"], "en");
+    let browser = Browser::start().await;
+    browser
+        .goto(&format!("{}/legacy?token={token}", shop.origin))
+        .await;
+    browser.wait_for("method-sbp").await;
+    let probe = "const h = document.querySelector('[data-alikassa-checkout]'); const r = h.shadowRoot; \
+         const b = r.querySelector('[data-testid=method-sbp]'); const l = r.querySelector('link[rel=stylesheet]'); \
+         return {styles: r.querySelectorAll('style').length, adopted: (r.adoptedStyleSheets || []).length, \
+                 link: l ? l.href : null, loaded: !!(l && l.sheet), hidden: b.closest('[hidden]') !== null, \
+                 display: getComputedStyle(b).display, minHeight: getComputedStyle(b).minHeight};";
+    let deadline = Instant::now() + WAIT;
+    let state = loop {
+        let state = browser.js(probe, vec![]).await;
+        if state["hidden"] == json!(false) || Instant::now() > deadline {
+            break state;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(state["adopted"], json!(0), "{state}");
+    assert_eq!(state["styles"], json!(0), "no inline style: {state}");
+    let link = state["link"].as_str().unwrap_or_default();
+    assert!(
+        link.starts_with(&format!("{}/widget/v1/", server.base)) && link.ends_with("/widget.css"),
+        "{state}"
+    );
+    assert_eq!(state["loaded"], json!(true), "{state}");
+    assert_eq!(state["hidden"], json!(false), "shown once styled: {state}");
+    assert_eq!(
+        state["display"],
+        json!("flex"),
+        "the widget's CSS applies: {state}"
+    );
+    assert_eq!(state["minHeight"], json!("56px"), "{state}");
+
+    browser.click("method-sbp").await;
+    browser.wait_for("requisite-phone").await;
+    let errors = browser.console_errors().await;
+    assert!(errors.is_empty(), "console errors: {errors:#?}");
+    browser.close().await;
+}

@@ -231,6 +231,7 @@ pub fn mount(fake: Rc<FakeBackend>, setup: Setup) -> Mounted {
         token: SessionToken::parse("q9Xr2mKd8Lp0Zt5Wv7Yb3N").unwrap(),
         locale: setup.locale,
         theme: Theme::Auto,
+        style_url: None,
         api_base: "https://checkout.example".into(),
         hosted: setup.hosted,
         on_event: Some(

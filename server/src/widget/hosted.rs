@@ -13,7 +13,8 @@ use super::assets::ENTRY;
 use super::html::escape;
 
 /// The policy of our pages. `'wasm-unsafe-eval'` lets the WebAssembly module compile; the
-/// widget's CSS is a constructed stylesheet, so `style-src 'self'` needs no `'unsafe-inline'`.
+/// widget's CSS is a constructed stylesheet (or, in browsers without those, its own file), so
+/// `style-src 'self'` needs no `'unsafe-inline'`.
 pub fn content_security_policy(extra_img_origin: Option<&str>) -> String {
     let img = match extra_img_origin {
         Some(origin) => format!("'self' data: {origin}"),
