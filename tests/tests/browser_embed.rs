@@ -37,19 +37,59 @@ async fn until_event(browser: &Browser, name: &str) -> String {
     }
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn embedded_on_another_origin_with_hostile_css() {
-    let _serial = serial().await;
+/// One test's world: a shop on another origin, a checkout that lets `allowed` embed (the
+/// shop's own origin when `None`), one session, and a browser on the shop's `page` (`{token}`
+/// in it replaced by the session's). Browser tests run one at a time: the guard is held.
+struct Shop {
+    _shop: ShopServer,
+    server: CheckoutServer,
+    browser: Browser,
+    /// The session's id.
+    id: String,
+    _serial: tokio::sync::MutexGuard<'static, ()>,
+}
+
+impl Shop {
+    async fn close(self) {
+        self.browser.close().await;
+    }
+}
+
+async fn open_shop(allowed: Option<&str>, methods: &[&str], locale: &str, page: &str) -> Shop {
+    let serial = serial().await;
     let shop = ShopServer::start();
-    let server = CheckoutServer::start(&[&shop.origin]);
+    let server = CheckoutServer::start(&[allowed.unwrap_or(&shop.origin)]);
     shop.set_checkout(&server.base);
-    let (id, token) = server.create_session(&["card_transfer", "sbp"], "ru");
+    let (id, token) = server.create_session(methods, locale);
     let browser = Browser::start().await;
     browser
-        .goto(&format!("{}/embed?token={token}&locale=ru", shop.origin))
+        .goto(&format!(
+            "{}{}",
+            shop.origin,
+            page.replace("{token}", &token)
+        ))
         .await;
+    Shop {
+        _shop: shop,
+        server,
+        browser,
+        id,
+        _serial: serial,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn embedded_on_another_origin_with_hostile_css() {
+    let t = open_shop(
+        None,
+        &["card_transfer", "sbp"],
+        "ru",
+        "/embed?token={token}&locale=ru",
+    )
+    .await;
+    let (server, browser, id) = (&t.server, &t.browser, t.id.clone());
     browser.wait_for("method-card_transfer").await;
-    let ready = until_event(&browser, "ready").await;
+    let ready = until_event(browser, "ready").await;
     assert!(ready.contains("\"status\":\"open\""), "{ready}");
 
     // Hostile CSS stops at the shadow root.
@@ -88,33 +128,26 @@ async fn embedded_on_another_origin_with_hostile_css() {
     browser.click("method-card_transfer").await;
     browser.wait_for("requisite-card_number").await;
     assert!(
-        until_event(&browser, "method_selected")
+        until_event(browser, "method_selected")
             .await
             .contains("card_transfer")
     );
-    until_event(&browser, "requisites_shown").await;
+    until_event(browser, "requisites_shown").await;
 
     let gateway_id = server.gateway_payment_id(&id).unwrap();
     server.finish_payment(gateway_id, "paid");
     browser.wait_status("paid").await;
-    let paid = until_event(&browser, "paid").await;
+    let paid = until_event(browser, "paid").await;
     assert!(paid.contains("\"status\":\"paid\""), "{paid}");
     let errors = browser.console_errors().await;
     assert!(errors.is_empty(), "console errors: {errors:#?}");
-    browser.close().await;
+    t.close().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn custom_element_in_english_and_dark() {
-    let _serial = serial().await;
-    let shop = ShopServer::start();
-    let server = CheckoutServer::start(&[&shop.origin]);
-    shop.set_checkout(&server.base);
-    let (_, token) = server.create_session(&["sbp"], "ru");
-    let browser = Browser::start().await;
-    browser
-        .goto(&format!("{}/element?token={token}", shop.origin))
-        .await;
+    let t = open_shop(None, &["sbp"], "ru", "/element?token={token}").await;
+    let browser = &t.browser;
     browser.wait_for("method-sbp").await;
     let heading = browser
         .js(
@@ -146,20 +179,19 @@ async fn custom_element_in_english_and_dark() {
         assert!(Instant::now() < deadline, "still {h}");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    browser.close().await;
+    t.close().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_origin_outside_the_allowlist_cannot_embed() {
-    let _serial = serial().await;
-    let shop = ShopServer::start();
-    let server = CheckoutServer::start(&["http://allowed.example"]);
-    shop.set_checkout(&server.base);
-    let (_, token) = server.create_session(&["sbp"], "ru");
-    let browser = Browser::start().await;
-    browser
-        .goto(&format!("{}/embed?token={token}&locale=ru", shop.origin))
-        .await;
+    let t = open_shop(
+        Some("http://allowed.example"),
+        &["sbp"],
+        "ru",
+        "/embed?token={token}&locale=ru",
+    )
+    .await;
+    let browser = &t.browser;
     // `load` fires once the module script was fetched or refused: then nothing may render.
     let deadline = Instant::now() + WAIT;
     while browser.js("return document.readyState", vec![]).await != json!("complete") {
@@ -175,12 +207,12 @@ async fn an_origin_outside_the_allowlist_cannot_embed() {
         "the browser refused the widget for CORS: {errors:#?}"
     );
     assert!(
-        !shop_events(&browser)
+        !shop_events(browser)
             .await
             .iter()
             .any(|e| e.starts_with("ready "))
     );
-    browser.close().await;
+    t.close().await;
 }
 
 /// Status polls the server has answered for the widget.
@@ -194,18 +226,14 @@ fn status_polls(server: &CheckoutServer) -> f64 {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn status_by_polling_when_the_event_stream_cannot_connect() {
-    let _serial = serial().await;
-    let shop = ShopServer::start();
-    let server = CheckoutServer::start(&[&shop.origin]);
-    shop.set_checkout(&server.base);
-    let (id, token) = server.create_session(&["sbp"], "en");
-    let browser = Browser::start().await;
-    browser
-        .goto(&format!(
-            "{}/embed?token={token}&locale=en&sse=blocked",
-            shop.origin
-        ))
-        .await;
+    let t = open_shop(
+        None,
+        &["sbp"],
+        "en",
+        "/embed?token={token}&locale=en&sse=blocked",
+    )
+    .await;
+    let (server, browser, id) = (&t.server, &t.browser, t.id.clone());
     browser.wait_for("method-sbp").await;
     browser.click("method-sbp").await;
     browser.wait_for("requisite-phone").await;
@@ -216,9 +244,9 @@ async fn status_by_polling_when_the_event_stream_cannot_connect() {
     );
 
     // Polling keeps the status current, at the documented pace: 2 s, then 3 s, 4.5 s … ≤ 10 s.
-    let before = status_polls(&server);
+    let before = status_polls(server);
     tokio::time::sleep(Duration::from_millis(6_500)).await;
-    let polled = status_polls(&server) - before;
+    let polled = status_polls(server) - before;
     assert!(
         (1.0..=4.0).contains(&polled),
         "{polled} status polls in 6.5 s with the stream down (expected 1 to 4)"
@@ -227,7 +255,7 @@ async fn status_by_polling_when_the_event_stream_cannot_connect() {
     let gateway_id = server.gateway_payment_id(&id).unwrap();
     server.finish_payment(gateway_id, "paid");
     browser.wait_status("paid").await;
-    let paid = until_event(&browser, "paid").await;
+    let paid = until_event(browser, "paid").await;
     assert!(paid.contains("\"status\":\"paid\""), "{paid}");
     assert_eq!(
         server.metric_sum("checkout_sse_subscribers "),
@@ -236,7 +264,7 @@ async fn status_by_polling_when_the_event_stream_cannot_connect() {
     );
     let errors = browser.console_errors().await;
     assert!(errors.is_empty(), "console errors: {errors:#?}");
-    browser.close().await;
+    t.close().await;
 }
 
 /// A browser without constructed stylesheets (Safari before 16.4) on a shop whose policy
@@ -244,15 +272,8 @@ async fn status_by_polling_when_the_event_stream_cannot_connect() {
 /// stylesheet beside its script, shows only once styled, and breaks no rule of the policy.
 #[tokio::test(flavor = "multi_thread")]
 async fn styled_without_constructed_stylesheets_under_a_strict_policy() {
-    let _serial = serial().await;
-    let shop = ShopServer::start();
-    let server = CheckoutServer::start(&[&shop.origin]);
-    shop.set_checkout(&server.base);
-    let (_, token) = server.create_session(&["sbp"], "en");
-    let browser = Browser::start().await;
-    browser
-        .goto(&format!("{}/legacy?token={token}", shop.origin))
-        .await;
+    let t = open_shop(None, &["sbp"], "en", "/legacy?token={token}").await;
+    let (server, browser) = (&t.server, &t.browser);
     browser.wait_for("method-sbp").await;
     let probe = "const h = document.querySelector('[data-alikassa-checkout]'); const r = h.shadowRoot; \
          const b = r.querySelector('[data-testid=method-sbp]'); const l = r.querySelector('link[rel=stylesheet]'); \
@@ -287,5 +308,5 @@ async fn styled_without_constructed_stylesheets_under_a_strict_policy() {
     browser.wait_for("requisite-phone").await;
     let errors = browser.console_errors().await;
     assert!(errors.is_empty(), "console errors: {errors:#?}");
-    browser.close().await;
+    t.close().await;
 }
