@@ -6,7 +6,7 @@ use std::rc::Rc;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use shared::api::{CheckoutView, PayAnswer, Requisites};
-use shared::{Method, SessionStatus};
+use shared::{Amount, Method, SessionStatus};
 
 use crate::api::{ApiError, Backend};
 use crate::clock::Clock;
@@ -50,6 +50,8 @@ struct Controller {
     view: RwSignal<Option<CheckoutView>>,
     answer: RwSignal<Option<PayAnswer>>,
     status: RwSignal<SessionStatus>,
+    /// Money received, as the server last reported it.
+    paid_amount: RwSignal<Option<Amount>>,
     sync: RwSignal<ClockSync>,
     preparing: RwSignal<Option<Method>>,
     pay_error: RwSignal<Option<ApiError>>,
@@ -85,6 +87,15 @@ impl Controller {
             order_id,
             status,
             method: self.answer.with_untracked(|a| a.as_ref().map(|a| a.method)),
+            paid_amount: match status {
+                SessionStatus::Underpaid => self.paid_amount.get_untracked(),
+                SessionStatus::Open
+                | SessionStatus::Pending
+                | SessionStatus::Paid
+                | SessionStatus::Failed
+                | SessionStatus::Cancelled
+                | SessionStatus::Expired => None,
+            },
         })
     }
 
@@ -125,6 +136,7 @@ impl Controller {
         let status = view.status;
         let payment = view.payment.clone();
         self.status.set(status);
+        self.paid_amount.set(view.paid_amount);
         self.answer.set(payment.clone());
         self.view.set(Some(view.clone()));
         self.phase.set(Phase::Ready);
@@ -155,7 +167,7 @@ impl Controller {
         let hooks = FeedHooks {
             on_update: Rc::new(move |update| {
                 if self.alive() {
-                    self.apply_status(update.status);
+                    self.apply_status(update.status, update.paid_amount);
                 }
             }),
             on_view: Rc::new(move |view| {
@@ -186,13 +198,17 @@ impl Controller {
         });
     }
 
-    /// A status from anywhere; final statuses never regress.
-    fn apply_status(self, next: SessionStatus) {
+    /// A status (and the money received, when reported) from anywhere; final statuses never
+    /// regress.
+    fn apply_status(self, next: SessionStatus, paid_amount: Option<Amount>) {
         let Some(current) = self.status.try_get_untracked() else {
             return;
         };
         if current == next || current.is_final() {
             return;
+        }
+        if paid_amount.is_some() {
+            self.paid_amount.set(paid_amount);
         }
         self.status.set(next);
         self.feed.with_value(|f| {
@@ -218,7 +234,7 @@ impl Controller {
         {
             self.answer.set(Some(payment));
         }
-        self.apply_status(view.status);
+        self.apply_status(view.status, view.paid_amount);
     }
 
     fn shown(self, answer: &PayAnswer, resumed: bool) {
@@ -250,7 +266,7 @@ impl Controller {
                     self.measure(answer.server_time);
                     self.picking.set(false);
                     self.answer.set(Some(answer.clone()));
-                    self.apply_status(answer.status);
+                    self.apply_status(answer.status, None);
                     self.shown(&answer, false);
                     self.feed.with_value(|f| {
                         if let Some(f) = f {
@@ -360,6 +376,7 @@ pub fn checkout_app(setup: AppSetup) -> AnyView {
         view: RwSignal::new(None),
         answer: RwSignal::new(None),
         status: RwSignal::new(SessionStatus::Open),
+        paid_amount: RwSignal::new(None),
         sync: RwSignal::new(ClockSync::default()),
         preparing: RwSignal::new(None),
         pay_error: RwSignal::new(None),
@@ -376,6 +393,7 @@ pub fn checkout_app(setup: AppSetup) -> AnyView {
             SessionStatus::Open => Msg::StatusOpen,
             SessionStatus::Pending => Msg::StatusPending,
             SessionStatus::Paid => Msg::PaidTitle,
+            SessionStatus::Underpaid => Msg::UnderpaidTitle,
             SessionStatus::Failed => Msg::FailedTitle,
             SessionStatus::Cancelled => Msg::CancelledTitle,
             SessionStatus::Expired => Msg::ExpiredTitle,
@@ -437,22 +455,34 @@ pub fn checkout_app(setup: AppSetup) -> AnyView {
             }
             .into_any()
         }
-        Screen::Final(status) => {
-            let back_url = c.view.with_untracked(|v| {
-                v.as_ref().and_then(|v| match status {
-                    SessionStatus::Paid => v.success_url.clone(),
-                    _ => v.fail_url.clone(),
+        Screen::Final(status) => c
+            .view
+            .with_untracked(|v| {
+                v.as_ref().map(|v| {
+                    // Only a full payment leads to the shop's success page: after a partial one
+                    // its "thank you, order paid" would be wrong, so the buyer goes back by the
+                    // fail URL.
+                    let back_url = match status {
+                        SessionStatus::Paid => v.success_url.as_ref(),
+                        SessionStatus::Underpaid
+                        | SessionStatus::Failed
+                        | SessionStatus::Cancelled
+                        | SessionStatus::Expired
+                        | SessionStatus::Open
+                        | SessionStatus::Pending => v.fail_url.as_ref(),
+                    };
+                    view! {
+                        <FinalScreen
+                            status=status
+                            amount=v.amount
+                            paid_amount=c.paid_amount.get_untracked()
+                            back_url=back_url.map(|u| u.as_str().to_owned())
+                            on_retry=Callback::new(move |()| c.retry())
+                        />
+                    }
                 })
-            });
-            view! {
-                <FinalScreen
-                    status=status
-                    back_url=back_url.map(|u| u.as_str().to_owned())
-                    on_retry=Callback::new(move |()| c.retry())
-                />
-            }
-            .into_any()
-        }
+            })
+            .into_any(),
     };
     let header = move || {
         c.view.with(|v| {

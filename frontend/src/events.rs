@@ -51,6 +51,9 @@ pub struct OutcomeDetail {
     pub status: SessionStatus,
     /// The method used, if any.
     pub method: Option<Method>,
+    /// Money the gateway reported received (`underpaid` only: less than the amount).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub paid_amount: Option<Amount>,
 }
 
 /// Detail of `error`.
@@ -76,6 +79,9 @@ pub enum WidgetEvent {
     RequisitesShown(RequisitesDetail),
     /// Paid.
     Paid(OutcomeDetail),
+    /// Paid, but less than the amount: the buyer is told not to pay again and to contact the
+    /// shop.
+    Underpaid(OutcomeDetail),
     /// The gateway reported a failure.
     Failed(OutcomeDetail),
     /// The payment was cancelled.
@@ -97,6 +103,7 @@ impl WidgetEvent {
             Self::MethodSelected { .. } => "method_selected",
             Self::RequisitesShown(_) => "requisites_shown",
             Self::Paid(_) => "paid",
+            Self::Underpaid(_) => "underpaid",
             Self::Failed(_) => "failed",
             Self::Cancelled(_) => "cancelled",
             Self::Expired(_) => "expired",
@@ -129,13 +136,20 @@ impl WidgetEvent {
                 }
             }
             Self::Paid(d)
+            | Self::Underpaid(d)
             | Self::Failed(d)
             | Self::Cancelled(d)
             | Self::Expired(d)
-            | Self::Retry(d) => w
-                .str("order_id", d.order_id.as_str())
-                .str("status", d.status.as_str())
-                .opt_str("method", d.method.map(Method::as_str)),
+            | Self::Retry(d) => {
+                let w = w
+                    .str("order_id", d.order_id.as_str())
+                    .str("status", d.status.as_str())
+                    .opt_str("method", d.method.map(Method::as_str));
+                match d.paid_amount {
+                    Some(paid) => w.str("paid_amount", &amount_text(paid)),
+                    None => w,
+                }
+            }
             Self::Error(d) => w.str("code", &d.code).str("message", &d.message),
         }
         .finish()
@@ -145,6 +159,7 @@ impl WidgetEvent {
     pub fn for_final(status: SessionStatus, detail: OutcomeDetail) -> Option<Self> {
         match status {
             SessionStatus::Paid => Some(Self::Paid(detail)),
+            SessionStatus::Underpaid => Some(Self::Underpaid(detail)),
             SessionStatus::Failed => Some(Self::Failed(detail)),
             SessionStatus::Cancelled => Some(Self::Cancelled(detail)),
             SessionStatus::Expired => Some(Self::Expired(detail)),
@@ -208,6 +223,7 @@ mod tests {
             order_id: "A-1".parse().unwrap(),
             status: SessionStatus::Paid,
             method: Some(Method::Sbp),
+            paid_amount: None,
         };
         let paid = WidgetEvent::for_final(SessionStatus::Paid, detail.clone()).unwrap();
         assert_eq!(paid.name(), "paid");
@@ -215,7 +231,18 @@ mod tests {
             paid.detail_json(),
             r#"{"order_id":"A-1","status":"paid","method":"sbp"}"#
         );
-        assert!(WidgetEvent::for_final(SessionStatus::Pending, detail).is_none());
+        assert!(WidgetEvent::for_final(SessionStatus::Pending, detail.clone()).is_none());
+        let short = OutcomeDetail {
+            status: SessionStatus::Underpaid,
+            paid_amount: Some(Amount::parse("1.00").unwrap()),
+            ..detail
+        };
+        let underpaid = WidgetEvent::for_final(SessionStatus::Underpaid, short).unwrap();
+        assert_eq!(underpaid.name(), "underpaid");
+        assert_eq!(
+            underpaid.detail_json(),
+            r#"{"order_id":"A-1","status":"underpaid","method":"sbp","paid_amount":"1.00"}"#
+        );
         let selected = WidgetEvent::MethodSelected {
             method: Method::CardTransfer,
         };
@@ -253,9 +280,18 @@ mod tests {
             order_id: "A-1".parse().unwrap(),
             status: SessionStatus::Expired,
             method: None,
+            paid_amount: None,
         };
         let json = WidgetEvent::Expired(outcome.clone()).detail_json();
         assert_eq!(json, serde_json::to_string(&outcome).unwrap());
+        let short = OutcomeDetail {
+            status: SessionStatus::Underpaid,
+            method: Some(Method::CardTransfer),
+            paid_amount: Some(Amount::parse("1499.99").unwrap()),
+            ..outcome
+        };
+        let json = WidgetEvent::Underpaid(short.clone()).detail_json();
+        assert_eq!(json, serde_json::to_string(&short).unwrap());
         let error = ErrorDetail {
             code: "network_error".into(),
             message: "tab\t \"quoted\" \u{7}".into(),

@@ -20,22 +20,32 @@ fn group_thousands(n: u64, sep: &str) -> String {
 /// An amount for people: `1 500 ₽`, `1 500,50 ₽` (ru, narrow no-break spaces) or `₽1,500.50` (en).
 /// Kopecks are shown only when there are any.
 pub fn amount_display(locale: Locale, amount: Amount) -> String {
+    money(locale, amount, !amount.kopecks().is_multiple_of(100))
+}
+
+/// An amount with its kopecks always shown (`1,00 ₽`, `₽1.00`): for two sums read side by
+/// side, where "1 ₽" next to "1 500,50 ₽" would look like a typo.
+pub fn amount_exact(locale: Locale, amount: Amount) -> String {
+    money(locale, amount, true)
+}
+
+fn money(locale: Locale, amount: Amount, with_kopecks: bool) -> String {
     let (rubles, kopecks) = (amount.kopecks() / 100, amount.kopecks() % 100);
     match locale {
         Locale::Ru => {
             let int = group_thousands(rubles, "\u{202f}");
-            if kopecks == 0 {
-                format!("{int}\u{a0}₽")
-            } else {
+            if with_kopecks {
                 format!("{int},{kopecks:02}\u{a0}₽")
+            } else {
+                format!("{int}\u{a0}₽")
             }
         }
         Locale::En => {
             let int = group_thousands(rubles, ",");
-            if kopecks == 0 {
-                format!("₽{int}")
-            } else {
+            if with_kopecks {
                 format!("₽{int}.{kopecks:02}")
+            } else {
+                format!("₽{int}")
             }
         }
     }
@@ -94,6 +104,17 @@ mod tests {
         assert_eq!(amount_display(Locale::Ru, amount("999")), "999\u{a0}₽");
         assert_eq!(amount_display(Locale::En, amount("1500.5")), "₽1,500.50");
         assert_eq!(amount_display(Locale::En, amount("100000")), "₽100,000");
+    }
+
+    #[test]
+    fn exact_amounts_always_show_kopecks() {
+        assert_eq!(amount_exact(Locale::Ru, amount("1.00")), "1,00\u{a0}₽");
+        assert_eq!(
+            amount_exact(Locale::Ru, amount("1500")),
+            "1\u{202f}500,00\u{a0}₽"
+        );
+        assert_eq!(amount_exact(Locale::En, amount("1500.5")), "₽1,500.50");
+        assert_eq!(amount_exact(Locale::En, amount("0.01")), "₽0.01");
     }
 
     #[test]

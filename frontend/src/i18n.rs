@@ -85,6 +85,10 @@ pub enum Msg {
     PaidTitle,
     /// Final: paid, details.
     PaidText,
+    /// Final: paid, but less than the amount.
+    UnderpaidTitle,
+    /// Final: underpaid, what the buyer does next.
+    UnderpaidText,
     /// Final: failed.
     FailedTitle,
     /// Final: failed, details.
@@ -166,6 +170,10 @@ fn ru(msg: Msg) -> &'static str {
         Msg::OtherMethod => "Выбрать другой способ",
         Msg::PaidTitle => "Оплата прошла успешно",
         Msg::PaidText => "Спасибо! Магазин получил ваш платёж.",
+        Msg::UnderpaidTitle => "Оплачено не полностью",
+        Msg::UnderpaidText => {
+            "Магазин получил не всю сумму. Не платите повторно — свяжитесь с магазином, чтобы доплатить или вернуть деньги."
+        }
         Msg::FailedTitle => "Платёж не прошёл",
         Msg::FailedText => "Деньги не списаны. Попробуйте ещё раз или выберите другой способ.",
         Msg::CancelledTitle => "Платёж отменён",
@@ -229,6 +237,10 @@ fn en(msg: Msg) -> &'static str {
         Msg::OtherMethod => "Choose another method",
         Msg::PaidTitle => "Payment successful",
         Msg::PaidText => "Thank you! The shop has received your payment.",
+        Msg::UnderpaidTitle => "Paid in part",
+        Msg::UnderpaidText => {
+            "The shop did not receive the full amount. Do not pay again — contact the shop to pay the rest or get a refund."
+        }
         Msg::FailedTitle => "Payment failed",
         Msg::FailedText => "No money was taken. Try again or choose another method.",
         Msg::CancelledTitle => "Payment cancelled",
@@ -242,6 +254,15 @@ fn en(msg: Msg) -> &'static str {
         Msg::PayFailed => "Could not create the payment. Please try again.",
         Msg::StatusOpen => "Waiting for a payment method",
         Msg::StatusPending => "Waiting for your payment",
+    }
+}
+
+/// What came against what was asked, both amounts already formatted: `Оплачено 1,00 ₽ из
+/// 1 500,00 ₽`, `Paid ₽1.00 of ₽1,500.00`.
+pub fn paid_of(locale: Locale, paid: &str, asked: &str) -> String {
+    match locale {
+        Locale::Ru => format!("Оплачено {paid} из {asked}"),
+        Locale::En => format!("Paid {paid} of {asked}"),
     }
 }
 
@@ -398,6 +419,12 @@ mod tests {
         assert_eq!(remaining_phrase(Locale::Ru, 45), "осталось 45 секунд");
         assert_eq!(remaining_phrase(Locale::Ru, 3900), "осталось 1 час 5 минут");
         assert_eq!(remaining_phrase(Locale::En, 3600), "1 hour left");
+    }
+
+    #[test]
+    fn paid_of_reads_in_both_languages() {
+        assert_eq!(paid_of(Locale::Ru, "1 ₽", "2 ₽"), "Оплачено 1 ₽ из 2 ₽");
+        assert_eq!(paid_of(Locale::En, "₽1", "₽2"), "Paid ₽1 of ₽2");
     }
 
     #[test]

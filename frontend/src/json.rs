@@ -89,6 +89,10 @@ fn amount(obj: &JsValue, name: &str) -> R<Amount> {
     }
 }
 
+fn opt_amount(obj: &JsValue, name: &str) -> R<Option<Amount>> {
+    opt(obj, name).map(|_| amount(obj, name)).transpose()
+}
+
 /// An RFC 3339 instant, read by `Date.parse` (millisecond precision).
 fn instant(obj: &JsValue, name: &str) -> R<OffsetDateTime> {
     let ms = js_sys::Date::parse(&string(obj, name)?);
@@ -132,6 +136,7 @@ pub fn checkout_view(v: &JsValue) -> R<CheckoutView> {
             .transpose()?,
         methods,
         status: parsed::<SessionStatus>(v, "status")?,
+        paid_amount: opt_amount(v, "paid_amount")?,
         locale: parsed::<Locale>(v, "locale")?,
         merchant_name: string(v, "merchant_name")?,
         expires_at: instant(v, "expires_at")?,
@@ -203,6 +208,7 @@ pub fn status_update(v: &JsValue) -> R<StatusUpdate> {
     Ok(StatusUpdate {
         status: parsed::<SessionStatus>(v, "status")?,
         payment_status: opt_parsed::<PaymentStatus>(v, "payment_status")?,
+        paid_amount: opt_amount(v, "paid_amount")?,
         updated_at: instant(v, "updated_at")?,
     })
 }

@@ -33,6 +33,7 @@ pub fn view(methods: &[Method], payment: Option<PayAnswer>) -> CheckoutView {
         } else {
             SessionStatus::Open
         },
+        paid_amount: None,
         locale: Locale::Ru,
         merchant_name: "Кофейня".into(),
         expires_at: SERVER_NOW + time::Duration::minutes(15),
@@ -93,7 +94,16 @@ pub fn update(status: SessionStatus) -> StatusUpdate {
     StatusUpdate {
         status,
         payment_status: None,
+        paid_amount: None,
         updated_at: SERVER_NOW,
+    }
+}
+
+/// `underpaid`, with `paid` received (as the server reports a partial payment).
+pub fn underpaid(paid: &str) -> StatusUpdate {
+    StatusUpdate {
+        paid_amount: Some(paid.parse().unwrap()),
+        ..update(SessionStatus::Underpaid)
     }
 }
 

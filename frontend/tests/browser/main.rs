@@ -7,7 +7,7 @@
 
 mod fake;
 
-use fake::{FakeBackend, SERVER_NOW, Setup, answer, mount, ms, update, view};
+use fake::{FakeBackend, SERVER_NOW, Setup, answer, mount, ms, underpaid, update, view};
 use frontend::api::{ApiError, FeedEvent};
 use shared::api::Locale;
 use shared::{Method, SessionStatus};
@@ -372,6 +372,123 @@ async fn expired_and_failed_offer_try_again_which_tells_the_shop() {
     assert_eq!(m.event_names().last().unwrap(), "cancelled");
 }
 
+/// The final screen says it is not a success: no check mark, no success colours.
+fn assert_not_a_success(m: &fake::Mounted) {
+    let final_screen = m.get("final");
+    assert!(
+        !final_screen.class_list().contains("akc-final-ok"),
+        "styled as a success: {}",
+        final_screen.outer_html()
+    );
+    let icon = final_screen
+        .query_selector(".akc-final-icon")
+        .unwrap()
+        .unwrap();
+    assert_eq!(icon.text_content().unwrap(), "!");
+    assert!(!final_screen.text_content().unwrap().contains('✓'));
+    assert!(
+        m.find("try-again").is_none(),
+        "paying again is what we say not to do"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn underpaid_says_paid_x_of_y_in_both_languages_and_tells_the_page() {
+    let m = mount(resumed(Method::Sbp), Setup::default());
+    m.until_testid("requisite-phone").await;
+    let seen = std::rc::Rc::new(std::cell::RefCell::new(Vec::<String>::new()));
+    let sink = seen.clone();
+    let listener = wasm_bindgen::closure::Closure::<dyn FnMut(web_sys::CustomEvent)>::new(
+        move |e: web_sys::CustomEvent| {
+            let detail = js_sys::JSON::stringify(&e.detail())
+                .unwrap()
+                .as_string()
+                .unwrap();
+            sink.borrow_mut().push(format!("{} {detail}", e.type_()));
+        },
+    );
+    let document = web_sys::window().unwrap().document().unwrap();
+    for name in ["underpaid", "paid"] {
+        document
+            .add_event_listener_with_callback(name, listener.as_ref().unchecked_ref())
+            .unwrap();
+    }
+    m.fake.push(FeedEvent::Update(underpaid("1.00")));
+    m.until_testid("final").await;
+    assert_eq!(
+        m.get("final").get_attribute("data-status").unwrap(),
+        "underpaid"
+    );
+    assert_eq!(
+        m.get("status").get_attribute("data-status").unwrap(),
+        "underpaid"
+    );
+    assert_eq!(m.text("final-title"), "Оплачено не полностью");
+    assert_eq!(
+        m.text("underpaid-amounts"),
+        format!("Оплачено 1,00{NBSP}₽ из 1{NNBSP}500,00{NBSP}₽")
+    );
+    assert!(
+        m.text("final-text").contains("Не платите повторно"),
+        "{}",
+        m.text("final-text")
+    );
+    assert_not_a_success(&m);
+    let expected =
+        r#"{"order_id":"A-1001","status":"underpaid","method":"sbp","paid_amount":"1.00"}"#;
+    assert_eq!(seen.borrow().as_slice(), [format!("underpaid {expected}")]);
+    assert_eq!(m.detail("underpaid").unwrap(), expected);
+    assert!(m.detail("paid").is_none(), "never announced as paid");
+
+    m.handle.set_locale("en").unwrap();
+    m.until("English", |m| m.text("final-title") == "Paid in part")
+        .await;
+    assert_eq!(m.text("underpaid-amounts"), "Paid ₽1.00 of ₽1,500.00");
+    assert!(
+        m.text("final-text").contains("Do not pay again"),
+        "{}",
+        m.text("final-text")
+    );
+    assert_eq!(m.text("status"), "Paid in part");
+    for name in ["underpaid", "paid"] {
+        document
+            .remove_event_listener_with_callback(name, listener.as_ref().unchecked_ref())
+            .unwrap();
+    }
+}
+
+#[wasm_bindgen_test]
+async fn underpaid_on_load_leads_back_by_the_fail_url_never_the_success_url() {
+    let mut v = view(&[Method::Sbp], Some(answer(Method::Sbp)));
+    v.status = SessionStatus::Underpaid;
+    v.paid_amount = Some("1499.99".parse().unwrap());
+    let m = mount(
+        FakeBackend::new(v),
+        Setup {
+            hosted: true,
+            ..Setup::default()
+        },
+    );
+    m.until_testid("final").await;
+    assert_eq!(
+        m.text("underpaid-amounts"),
+        format!("Оплачено 1{NNBSP}499,99{NBSP}₽ из 1{NNBSP}500,00{NBSP}₽")
+    );
+    assert_eq!(
+        m.get("back-to-shop").get_attribute("href").unwrap(),
+        "https://shop.example/fail"
+    );
+    assert_not_a_success(&m);
+    assert_eq!(m.event_names(), ["ready", "underpaid"]);
+    assert!(
+        m.detail("underpaid")
+            .unwrap()
+            .ends_with(r#""paid_amount":"1499.99"}"#)
+    );
+    // A final status: the widget does not keep watching.
+    assert_eq!(m.fake.count("subscribe"), 0);
+}
+
 #[wasm_bindgen_test]
 async fn hosted_final_screen_links_back_to_the_shop() {
     let m = mount(
@@ -513,9 +630,38 @@ fn json_decoders_match_the_server_encoding() {
     let v = view(&all, None);
     let text = serde_json::to_string(&v).unwrap();
     assert_eq!(json::checkout_view(&json::parse(&text).unwrap()), Ok(v));
-    let u = update(SessionStatus::Paid);
-    let text = serde_json::to_string(&u).unwrap();
-    assert_eq!(json::status_update(&json::parse(&text).unwrap()), Ok(u));
+    let mut v = view(&all, Some(answer(Method::Sbp)));
+    v.status = SessionStatus::Underpaid;
+    v.paid_amount = Some("1.00".parse().unwrap());
+    let text = serde_json::to_string(&v).unwrap();
+    assert!(text.contains(r#""paid_amount":"1.00""#), "{text}");
+    assert_eq!(json::checkout_view(&json::parse(&text).unwrap()), Ok(v));
+    for u in [
+        update(SessionStatus::Paid),
+        underpaid("1.00"),
+        underpaid("1499.99"),
+    ] {
+        let text = serde_json::to_string(&u).unwrap();
+        assert_eq!(json::status_update(&json::parse(&text).unwrap()), Ok(u));
+    }
+    // `paid_amount` read as serde reads it: absent or null is none, a whole number is rubles,
+    // a malformed one fails the whole update.
+    let paid_amounts = [
+        ("", Some(None)),
+        (r#""paid_amount":null,"#, Some(None)),
+        (r#""paid_amount":"0.10","#, Some(Some("0.10"))),
+        (r#""paid_amount":700,"#, Some(Some("700.00"))),
+        (r#""paid_amount":"1,00","#, None),
+        (r#""paid_amount":true,"#, None),
+    ];
+    for (field, want) in paid_amounts {
+        let raw = format!(r#"{{"status":"underpaid",{field}"updated_at":"2026-11-27T12:00:00Z"}}"#);
+        let ours = json::status_update(&json::parse(&raw).unwrap()).ok();
+        let serde = serde_json::from_str::<shared::api::StatusUpdate>(&raw).ok();
+        assert_eq!(ours, serde, "{raw}");
+        let want = want.map(|w| w.map(|a: &str| a.parse::<shared::Amount>().unwrap()));
+        assert_eq!(ours.map(|u| u.paid_amount), want, "{raw}");
+    }
     // Amounts as numbers, ids as strings, as serde accepts them.
     let raw =
         r#"{"status":"pending","payment_status":null,"updated_at":"2026-11-27T12:00:00.250Z"}"#;
