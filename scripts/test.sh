@@ -45,7 +45,7 @@ CHECKOUT_TEST_DATABASE_URL="$pg_url" cargo test -p server --locked --lib store::
 step "PostgreSQL: API end-to-end suites and two replicas"
 pg_started=$(date +%s)
 CHECKOUT_TEST_DATABASE_URL="$pg_url" cargo test -p e2e --locked \
-  --test api_events --test api_faults --test api_merchant --test api_observability \
+  --test api_events --test api_faults --test api_merchant --test api_money_truth --test api_observability \
   --test api_payments --test api_payouts --test api_status_truth --test api_webhooks \
   --test replicas_pg
 echo "PostgreSQL suites: $(( $(date +%s) - pg_started )) s"

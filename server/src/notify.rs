@@ -62,6 +62,8 @@ pub struct Verified {
     pub partial: Option<bool>,
     /// The Account UUID it concerns.
     pub account: Option<AccountUuid>,
+    /// The gateway service it names, when given.
+    pub service: Option<String>,
     /// Which reconstruction verified (for logs).
     pub variant: String,
     /// Which digest verified.
@@ -135,6 +137,7 @@ impl NotificationVerifier {
             paid_amount: notification.payment_amount_money().ok().flatten(),
             partial: notification.partial_payment().ok().flatten(),
             account,
+            service: notification.service.clone().filter(|s| !s.is_empty()),
             variant: candidate.label.clone(),
             digest,
             dedupe_key: encode_hex(&sha256(candidate.text.as_bytes())),

@@ -110,8 +110,12 @@ pub enum SessionStatus {
     Open,
     /// A gateway payment exists and is waiting for the buyer's money.
     Pending,
-    /// Paid (final).
+    /// Paid in full: the gateway reports money at least the session's amount (final; more
+    /// money may still arrive, which the session records).
     Paid,
+    /// The gateway reports the payment paid, but with less than the session's amount (final,
+    /// never announced as paid; a later payment that makes up the amount makes it `paid`).
+    Underpaid,
     /// The gateway reported a failure (final).
     Failed,
     /// The gateway cancelled the payment (final).
@@ -122,21 +126,24 @@ pub enum SessionStatus {
 
 impl SessionStatus {
     /// Every status.
-    pub const ALL: [SessionStatus; 6] = [
+    pub const ALL: [SessionStatus; 7] = [
         Self::Open,
         Self::Pending,
         Self::Paid,
+        Self::Underpaid,
         Self::Failed,
         Self::Cancelled,
         Self::Expired,
     ];
 
-    /// The wire name (`open`, `pending`, `paid`, `failed`, `cancelled`, `expired`).
+    /// The wire name (`open`, `pending`, `paid`, `underpaid`, `failed`, `cancelled`,
+    /// `expired`).
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Open => "open",
             Self::Pending => "pending",
             Self::Paid => "paid",
+            Self::Underpaid => "underpaid",
             Self::Failed => "failed",
             Self::Cancelled => "cancelled",
             Self::Expired => "expired",
@@ -147,13 +154,14 @@ impl SessionStatus {
     pub fn is_final(self) -> bool {
         match self {
             Self::Open | Self::Pending => false,
-            Self::Paid | Self::Failed | Self::Cancelled | Self::Expired => true,
+            Self::Paid | Self::Underpaid | Self::Failed | Self::Cancelled | Self::Expired => true,
         }
     }
 
-    /// Allowed changes: `open → pending | cancelled | expired`,
-    /// `pending → paid | failed | cancelled | expired`; the same status again is an allowed
-    /// no-op; final statuses never change; nothing goes back to `open`.
+    /// Allowed changes of the normal course: `open → pending | cancelled | expired`,
+    /// `pending → paid | underpaid | failed | cancelled | expired`; the same status again is an
+    /// allowed no-op; nothing goes back to `open`. A final status changes only when money
+    /// arrives after it ([`after_late_money`](Self::after_late_money)).
     pub fn can_transition_to(self, next: SessionStatus) -> bool {
         if self == next {
             return true;
@@ -161,13 +169,39 @@ impl SessionStatus {
         match self {
             Self::Open => match next {
                 Self::Pending | Self::Cancelled | Self::Expired => true,
-                Self::Open | Self::Paid | Self::Failed => false,
+                Self::Open | Self::Paid | Self::Underpaid | Self::Failed => false,
             },
             Self::Pending => match next {
-                Self::Paid | Self::Failed | Self::Cancelled | Self::Expired => true,
+                Self::Paid | Self::Underpaid | Self::Failed | Self::Cancelled | Self::Expired => {
+                    true
+                }
                 Self::Open | Self::Pending => false,
             },
-            Self::Paid | Self::Failed | Self::Cancelled | Self::Expired => false,
+            Self::Paid | Self::Underpaid | Self::Failed | Self::Cancelled | Self::Expired => false,
+        }
+    }
+
+    /// Whether money arriving may move a session from this status to `next` outside the
+    /// normal course: a session that ended without (all of) its money (`expired`,
+    /// `cancelled`, `failed`, `underpaid`) becomes `paid` or `underpaid` by what arrived.
+    /// `paid` never goes back, and `underpaid` never comes from `paid`.
+    pub fn after_late_money(self, next: SessionStatus) -> bool {
+        let ended_short = match self {
+            Self::Expired | Self::Cancelled | Self::Failed | Self::Underpaid => true,
+            Self::Open | Self::Pending | Self::Paid => false,
+        };
+        let money = match next {
+            Self::Paid | Self::Underpaid => true,
+            Self::Open | Self::Pending | Self::Failed | Self::Cancelled | Self::Expired => false,
+        };
+        ended_short && money
+    }
+
+    /// Whether money was received (in full or not).
+    pub fn has_money(self) -> bool {
+        match self {
+            Self::Paid | Self::Underpaid => true,
+            Self::Open | Self::Pending | Self::Failed | Self::Cancelled | Self::Expired => false,
         }
     }
 
@@ -226,6 +260,21 @@ mod tests {
             assert_eq!(serde_json::to_string(&s).unwrap(), format!("\"{s}\""));
             assert_eq!(s.as_str().parse::<SessionStatus>().unwrap(), s);
         }
+    }
+
+    #[test]
+    fn late_money_only_moves_sessions_that_ended_short() {
+        use SessionStatus as S;
+        for from in S::ALL {
+            for to in S::ALL {
+                let expected = matches!(from, S::Expired | S::Cancelled | S::Failed | S::Underpaid)
+                    && matches!(to, S::Paid | S::Underpaid);
+                assert_eq!(from.after_late_money(to), expected, "{from} -> {to}");
+            }
+        }
+        assert!(!S::Paid.after_late_money(S::Underpaid));
+        assert!(S::Pending.can_transition_to(S::Underpaid));
+        assert!(!S::Underpaid.can_transition_to(S::Paid));
     }
 
     #[test]

@@ -195,6 +195,7 @@ fn checkout_view_round_trips_with_payment() {
         description: Some("Заказ".parse().unwrap()),
         methods: Method::ALL.to_vec(),
         status: SessionStatus::Pending,
+        paid_amount: None,
         locale: Locale::Ru,
         merchant_name: "Demo shop".into(),
         expires_at: datetime!(2026-11-27 22:15:00 UTC),
@@ -231,6 +232,7 @@ fn status_update_shape() {
     let update = StatusUpdate {
         status: SessionStatus::Paid,
         payment_status: Some(PaymentStatus::Paid),
+        paid_amount: None,
         updated_at: datetime!(2026-11-27 22:03:00 +03:00),
     };
     let v = serde_json::to_value(update).unwrap();
@@ -239,6 +241,18 @@ fn status_update_shape() {
         json!({"status": "paid", "payment_status": "paid", "updated_at": "2026-11-27T22:03:00+03:00"})
     );
     assert_eq!(serde_json::from_value::<StatusUpdate>(v).unwrap(), update);
+    let short = StatusUpdate {
+        status: SessionStatus::Underpaid,
+        paid_amount: Some("1.00".parse().unwrap()),
+        ..update
+    };
+    let v = serde_json::to_value(short).unwrap();
+    assert_eq!(
+        v,
+        json!({"status": "underpaid", "payment_status": "paid", "paid_amount": "1.00",
+               "updated_at": "2026-11-27T22:03:00+03:00"})
+    );
+    assert_eq!(serde_json::from_value::<StatusUpdate>(v).unwrap(), short);
 }
 
 #[test]

@@ -63,8 +63,9 @@ fn session_status_every_pair() {
     let allowed_from = |from: SessionStatus| -> &'static [SessionStatus] {
         match from {
             Open => &[Open, Pending, Cancelled, Expired],
-            Pending => &[Pending, Paid, Failed, Cancelled, Expired],
+            Pending => &[Pending, Paid, Underpaid, Failed, Cancelled, Expired],
             Paid => &[Paid],
+            Underpaid => &[Underpaid],
             Failed => &[Failed],
             Cancelled => &[Cancelled],
             Expired => &[Expired],
@@ -79,7 +80,7 @@ fn session_status_every_pair() {
             checked += 1;
         }
     }
-    assert_eq!(checked, 36);
+    assert_eq!(checked, 49);
     assert_eq!(
         Expired.transition(Paid),
         Err(TransitionError {
@@ -94,7 +95,7 @@ fn session_status_finality_and_mapping() {
     use SessionStatus::*;
     assert!(!Open.is_final());
     assert!(!Pending.is_final());
-    for s in [Paid, Failed, Cancelled, Expired] {
+    for s in [Paid, Underpaid, Failed, Cancelled, Expired] {
         assert!(s.is_final());
     }
     let mapping = [

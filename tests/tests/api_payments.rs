@@ -155,7 +155,7 @@ fn switching_method_is_allowed_recorded_and_paid_on_any_attempt() {
 }
 
 #[test]
-fn partial_payment_is_paid_and_recorded() {
+fn a_partial_payment_is_underpaid_and_recorded() {
     let dir = data_dir();
     let app = Checkout::start(dir.path(), "");
     let created = app.create_session("PART-1", "1000.00");
@@ -166,8 +166,9 @@ fn partial_payment_is_paid_and_recorded() {
         Some(&json!({"amount": "600.00"})),
     );
     assert_eq!(reply.status, 200, "{}", reply.text);
-    app.wait_for_status(token, "paid");
+    app.wait_for_status(token, "underpaid");
     let details = app.session(created["id"].as_str().unwrap());
+    assert_eq!(details["paid_amount"], "600.00");
     assert_eq!(details["attempts"][0]["paid_amount"], "600.00");
     let last = details["history"]
         .as_array()

@@ -4,10 +4,13 @@
 //! upstream limit; expiry at the deadline.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod notification_support;
+
 use e2e::server::{Checkout, data_dir};
+use notification_support::{fields, gateway_key, send_get, sign};
 use serde_json::{Value, json};
-use server::signing::signed_text::{NotificationVariant, notification_text, redirect_text};
-use server::signing::{Digest, GeneratedKeys, KeySet};
+use server::signing::signed_text::redirect_text;
+use server::signing::{Digest, GeneratedKeys};
 
 /// A session paying by SBP: (token, session id, gateway id).
 fn pending(app: &Checkout, order: &str) -> (String, String, u64) {
@@ -16,50 +19,6 @@ fn pending(app: &Checkout, order: &str) -> (String, String, u64) {
     let answer = app.pay(&token, "sbp").json();
     let gid = answer["gateway_payment_id"].as_u64().unwrap();
     (token, created["id"].as_str().unwrap().to_owned(), gid)
-}
-
-/// The notification fields for `gid` as the gateway sends them (unsigned).
-fn fields(app: &Checkout, gid: u64, order: &str, status: &str) -> Vec<(String, String)> {
-    let account = std::fs::read_to_string(app.data_dir.join("sandbox/account")).unwrap();
-    [
-        ("type", "payment"),
-        ("id", gid.to_string().as_str()),
-        ("order_id", order),
-        ("payment_status", status),
-        ("amount", "1500.00"),
-        ("payment_amount", "1500.00"),
-        ("commission_amount", "45.00"),
-        ("is_partial_payment", "0"),
-        ("account", account.trim()),
-        ("service", "payment_card_sbp_rub_card"),
-        ("desc", ""),
-    ]
-    .iter()
-    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-    .collect()
-}
-
-/// `fields` plus a `sign` made by `key` over the documented text.
-fn sign(fields: &[(String, String)], key: &server::signing::PrivateKey) -> Vec<(String, String)> {
-    let text = notification_text(fields, NotificationVariant::Documented);
-    let mut out = fields.to_vec();
-    out.push((
-        "sign".into(),
-        key.sign(text.as_bytes(), Digest::Sha1).unwrap(),
-    ));
-    out
-}
-
-fn gateway_key(app: &Checkout) -> KeySet {
-    KeySet::load(&app.data_dir.join("sandbox/notification")).unwrap()
-}
-
-fn send_get(app: &Checkout, fields: &[(String, String)]) -> e2e::server::Reply {
-    app.send(
-        app.client()
-            .get(format!("{}/webhooks/alikassa", app.base))
-            .query(fields),
-    )
 }
 
 fn history_len(app: &Checkout, id: &str) -> usize {

@@ -32,6 +32,22 @@ pub fn register(metrics: &Metrics, sessions: &Sessions) -> Result<(), MetricsErr
 
     let store = sessions.store().clone();
     metrics.gauge_fn(
+        "checkout_sessions_needing_attention",
+        "Checkout sessions whose money the merchant must look at (underpaid, overpaid, paid twice, paid after the end, an unconfirmed amount, a gateway report that did not match), counted in the database at scrape time.",
+        move || {
+            let store = store.clone();
+            async move {
+                let n = store
+                    .sessions_needing_attention()
+                    .await
+                    .map_err(|e| e.to_string())?;
+                Ok(vec![(Vec::new(), n as f64)])
+            }
+        },
+    )?;
+
+    let store = sessions.store().clone();
+    metrics.gauge_fn(
         "checkout_payment_attempts",
         "Gateway payment attempts by the gateway's payment status (`none` before the gateway gave one), counted at scrape time.",
         move || {

@@ -26,8 +26,8 @@ const MAX_PAGE: u32 = 200;
 pub struct Event {
     /// `evt_…`: the receiver's de-duplication key.
     pub id: String,
-    /// `payment.paid`, `payment.failed`, `payment.cancelled`, `payment.expired`,
-    /// `payout.paid`, `payout.failed`.
+    /// `payment.paid`, `payment.underpaid`, `payment.double_paid`, `payment.failed`,
+    /// `payment.cancelled`, `payment.expired`, `payout.paid`, `payout.failed`, ….
     #[serde(rename = "type")]
     pub kind: String,
     /// When it happened (RFC 3339).

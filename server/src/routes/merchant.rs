@@ -64,6 +64,7 @@ pub async fn details(
 #[utoipa::path(get, path = "/api/v1/sessions", tag = "merchant",
     params(
         ("status" = Option<String>, Query, description = "Only this status"),
+        ("needs_attention" = Option<bool>, Query, description = "`true`: only sessions whose money the merchant must look at (underpaid, overpaid, paid twice, paid after the end, unconfirmed amount, a report that did not match); `false`: only the others"),
         ("order_id" = Option<String>, Query, description = "Only this order id"),
         ("customer_user_id" = Option<String>, Query, description = "Only this buyer"),
         ("created_from" = Option<String>, Query, description = "Created at or after (RFC 3339)"),
@@ -106,6 +107,17 @@ fn list_query(query: &str) -> Result<(ListFilter, Option<String>), ApiError> {
                         .map_err(|e| ApiError::InvalidQuery(format!("status: {e}")))?,
                 );
             }
+            "needs_attention" => {
+                filter.needs_attention = Some(match value.as_ref() {
+                    "true" => true,
+                    "false" => false,
+                    _ => {
+                        return Err(ApiError::InvalidQuery(
+                            "needs_attention: expected true or false".into(),
+                        ));
+                    }
+                });
+            }
             "order_id" => filter.order_id = Some(value.into_owned()),
             "customer_user_id" => filter.customer_user_id = Some(value.into_owned()),
             "created_from" => filter.created_from = Some(time("created_from", &value)?),
@@ -134,10 +146,22 @@ mod tests {
         let (f, cursor) =
             list_query("status=paid&limit=10&customer_user_id=u%201&cursor=abc").unwrap();
         assert_eq!(f.status, Some(SessionStatus::Paid));
+        assert_eq!(f.needs_attention, None);
         assert_eq!(f.limit, 10);
         assert_eq!(f.customer_user_id.as_deref(), Some("u 1"));
         assert_eq!(cursor.as_deref(), Some("abc"));
+        let (f, _) = list_query("needs_attention=true&status=underpaid").unwrap();
+        assert_eq!(f.needs_attention, Some(true));
+        assert_eq!(f.status, Some(SessionStatus::Underpaid));
+        assert_eq!(
+            list_query("needs_attention=false")
+                .unwrap()
+                .0
+                .needs_attention,
+            Some(false)
+        );
         for bad in [
+            "needs_attention=yes",
             "status=done",
             "limit=0",
             "limit=201",

@@ -43,12 +43,12 @@ pub async fn notification(
     };
     tracing::info!(gateway_payment_id = %verified.id, status = %verified.status,
         variant = verified.variant, digest = %verified.digest, "notification verified");
-    let ours = state.sessions.gateway().account();
-    if verified.account.is_some_and(|a| a != ours) {
-        tracing::warn!(account = ?verified.account, "notification for another account ignored");
-        return Ok(ok());
-    }
     if verified.kind == NotificationType::Payout {
+        let ours = state.sessions.gateway().account();
+        if verified.account.is_some_and(|a| a != ours) {
+            tracing::warn!(account = ?verified.account, "payout notification for another account ignored");
+            return Ok(ok());
+        }
         let outcome = super::payouts::notification(&state, &verified).await?;
         tracing::info!(gateway_payout_id = %verified.id, outcome, "payout notification handled");
         return Ok(ok());
@@ -72,22 +72,28 @@ pub async fn notification(
         status: verified.status,
         paid_amount: verified.paid_amount,
         partial: verified.partial,
+        account: verified.account,
+        service: verified.service.clone(),
     };
     let applied = state
         .sessions
         .apply_report(&report, StatusSource::Notification)
         .await?;
-    let outcome = match applied {
-        Applied::Changed => "changed",
-        Applied::Unchanged => "unchanged",
-        Applied::Conflict => "conflict",
+    match applied {
+        // Not recorded: it may be about a payment whose create answer is still being
+        // committed, and its redelivery must get another chance to apply.
         Applied::UnknownPayment => {
-            // Not recorded: it may be about a payment whose create answer is still being
-            // committed, and its redelivery must get another chance to apply.
             tracing::warn!(gateway_payment_id = %verified.id, "notification for a payment we do not know");
             return Ok(ok());
         }
-    };
+        // Not recorded either: the gateway did not confirm it yet; a redelivery asks again.
+        Applied::Unconfirmed => {
+            tracing::warn!(gateway_payment_id = %verified.id, "paid notification not confirmed by the gateway's status answer; left to the reconciler");
+            return Ok(ok());
+        }
+        Applied::Changed | Applied::Unchanged | Applied::Conflict | Applied::Mismatch => {}
+    }
+    let outcome = applied.as_str();
     let now = state.sessions.clock().now();
     let first = store
         .record_receipt(

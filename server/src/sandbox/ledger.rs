@@ -186,8 +186,9 @@ impl Ledger {
         Ok((payment, changes))
     }
 
-    /// Moves a waiting payment to a final status. `paid` (only with `paid`) is a partial
-    /// amount. A paid payment credits the account with the paid amount minus commission.
+    /// Moves a waiting payment to a final status, or a cancelled one to `paid` (a late
+    /// transfer). `paid` (only with `paid`) is the amount received, below the amount (partial)
+    /// or above it. A paid payment credits the account with the paid amount minus commission.
     pub fn finish_payment(
         &mut self,
         id: u64,
@@ -443,16 +444,19 @@ fn order_id_taken() -> ValidationErrorBody {
 }
 
 /// The settlement of a transition from `current` to `next`, or why it is refused.
-/// Pay-ins pay commission; payouts (as configured here) do not.
+/// Pay-ins pay commission; payouts (as configured here) do not. A pay-in may be paid more
+/// than its amount (the payer sent more), and a cancelled one may still be paid (a transfer
+/// that arrived after the gateway gave up on it); a payout never pays more than its amount.
 fn settle(
     current: PaymentStatus,
     amount: Amount,
     next: PaymentStatus,
     paid: Option<Amount>,
     now_ms: i64,
-    commission: bool,
+    payin: bool,
 ) -> Result<Settlement, FinishError> {
-    if current.is_final() {
+    let late_transfer = payin && current == PaymentStatus::Cancel && next == PaymentStatus::Paid;
+    if current.is_final() && !late_transfer {
         return Err(FinishError::AlreadyFinal(current));
     }
     match next {
@@ -468,14 +472,14 @@ fn settle(
         },
         PaymentStatus::Paid => {
             let paid = paid.unwrap_or(amount);
-            if paid > amount {
+            if !payin && paid > amount {
                 return Err(FinishError::AmountTooLarge { paid, amount });
             }
             let paid_money = Money::from(paid);
             Ok(Settlement {
                 finished_at_ms: now_ms,
                 payment_amount: paid_money,
-                commission: if commission {
+                commission: if payin {
                     payin_commission(paid_money)
                 } else {
                     Money::ZERO

@@ -9,6 +9,7 @@
 //! so there is exactly one gateway payment per attempt. Merchant order ids are therefore
 //! limited to [`MAX_ORDER_ID_CHARS`] characters.
 
+pub mod decide;
 mod error;
 pub mod events;
 pub mod limiter;
@@ -28,17 +29,18 @@ use shared::api::{
 use shared::{BankCode, HttpUrl, LifetimeSecs, Method, SessionStatus};
 use time::OffsetDateTime;
 
+pub use decide::StatusReport;
 pub use error::SessionError;
 pub use events::{EventHub, SessionEvent};
 pub use limiter::UpstreamLimiter;
 pub use locks::{SessionGuard, SessionLocks};
 pub use pay::Payer;
-pub use status::{Applied, StatusReport};
-pub(crate) use views::public_details;
+pub use status::Applied;
 
 use crate::clock::Clock;
 use crate::config::ReconcilerConfig;
 use crate::gateway::GatewayClient;
+use crate::metrics::{Counter, Metrics, MetricsError};
 use crate::store::{Change, ListCursor, ListFilter, SessionRecord, Store, StoreError};
 
 /// Longest merchant order id: the gateway's 128 less room for the attempt suffix (`-20`).
@@ -95,13 +97,27 @@ struct Inner {
     limiter: UpstreamLimiter,
     locks: SessionLocks,
     settings: Settings,
+    /// Gateway reports that did not match the payment they named, by field.
+    conflicts: Counter,
 }
 
 impl Sessions {
-    /// The service over `store` and `gateway`.
-    pub fn new(store: Store, gateway: GatewayClient, clock: Clock, settings: Settings) -> Sessions {
-        Sessions {
+    /// The service over `store` and `gateway`, counting what it counts in `metrics`.
+    pub fn new(
+        store: Store,
+        gateway: GatewayClient,
+        clock: Clock,
+        settings: Settings,
+        metrics: &Metrics,
+    ) -> Result<Sessions, MetricsError> {
+        let conflicts = metrics.counter(
+            "checkout_report_conflicts_total",
+            "Gateway reports (notifications, status answers) that did not match the payment they named, by the field that disagreed; nothing of them was applied.",
+            &["field"],
+        )?;
+        Ok(Sessions {
             inner: Arc::new(Inner {
+                conflicts,
                 limiter: UpstreamLimiter::new(settings.reconciler.min_call_interval),
                 store,
                 gateway,
@@ -110,7 +126,7 @@ impl Sessions {
                 locks: SessionLocks::default(),
                 settings,
             }),
-        }
+        })
     }
 
     /// The store.
@@ -182,6 +198,8 @@ impl Sessions {
             fail_url: request.fail_url,
             metadata: request.metadata,
             status: SessionStatus::Open,
+            paid_amount: None,
+            needs_attention: false,
             current_attempt: None,
             created_at: now,
             updated_at: now,
@@ -297,6 +315,7 @@ impl Sessions {
             StatusUpdate {
                 status: row.status,
                 payment_status: row.payment_status,
+                paid_amount: row.paid_amount,
                 updated_at: row.updated_at,
             },
         ))

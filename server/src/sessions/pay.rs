@@ -17,7 +17,7 @@ use shared::gateway::{
 use shared::{CustomerIp, LifetimeSecs, Method, OrderId, PaymentStatus, SessionStatus, UserAgent};
 use time::OffsetDateTime;
 
-use super::status::StatusReport;
+use super::StatusReport;
 use super::{SessionError, Sessions, due, views};
 use crate::gateway::CreateOutcome;
 use crate::store::{AttemptRecord, Change, SessionRecord};
@@ -268,6 +268,7 @@ impl Sessions {
                 session: Some(&session),
                 attempt: Some(&attempt),
                 history: Some(&entry),
+                event: None,
             },
         )
         .await?;

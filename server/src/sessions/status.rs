@@ -1,67 +1,65 @@
 //! Status truth: gateway statuses (from notifications, the reconciler and the buyer's check)
 //! applied to attempts and sessions, expiry, and the reconciler's polling of one payment.
 //!
-//! Rules: a payment's final status never changes (a conflicting final is logged and kept in
-//! the history, nothing else changes); `paid` of any attempt pays the session, `cancel` /
-//! `fail` only end it when they concern the attempt the buyer sees; a cancel at or after the
-//! deadline shows as `expired`; a final session never changes — except that `paid` arriving
-//! for an `expired` / `cancelled` / `failed` session makes it `paid` ("paid after …" in the
-//! history), because money that arrived must never stay invisible. The reconciler keeps
-//! polling a payment that still waits after its session ended, until the gateway says final.
+//! What a report does is decided by the pure [`decide`](super::decide) (its header has the
+//! rules); this module finds the attempt a report names, carries the decision out under the
+//! session's lock (history entry, merchant event, SSE) and confirms a paid notification's
+//! amount with a status call when the decision asks for it. The reconciler keeps polling a
+//! payment that still waits after its session ended, and a paid one whose amount is not
+//! confirmed, until the gateway says.
 
 use std::time::Duration;
 
-use shared::api::{AttemptState, SessionToken, StatusChange, StatusSource, StatusUpdate};
-use shared::gateway::{PaymentStatusResponse, StatusRequest};
-use shared::{GatewayPaymentId, Money, OrderId, PaymentStatus, SessionStatus};
+use shared::api::{SessionToken, StatusChange, StatusSource, StatusUpdate};
+use shared::gateway::StatusRequest;
+use shared::{PaymentStatus, SessionStatus};
 use time::OffsetDateTime;
 
-use super::{SessionError, Sessions, due, views};
+use super::decide::{Context, Decision, Outcome, Write, decide};
+use super::{SessionError, Sessions, StatusReport, due, views};
 use crate::gateway::GatewayError;
-use crate::store::{AttemptRecord, Change, SessionRecord};
-
-/// What the gateway says about one payment.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StatusReport {
-    /// The gateway's payment id.
-    pub gateway_payment_id: GatewayPaymentId,
-    /// The gateway order id, when reported (used if the id is not known yet).
-    pub gateway_order_id: Option<OrderId>,
-    /// The status.
-    pub status: PaymentStatus,
-    /// Amount actually paid, when reported.
-    pub paid_amount: Option<Money>,
-    /// Whether less than the amount was paid, when reported.
-    pub partial: Option<bool>,
-}
-
-impl From<&PaymentStatusResponse> for StatusReport {
-    fn from(r: &PaymentStatusResponse) -> StatusReport {
-        StatusReport {
-            gateway_payment_id: r.id,
-            gateway_order_id: Some(r.order_id.clone()),
-            status: r.payment_status,
-            paid_amount: r.payment_amount,
-            partial: r.is_partial_payment,
-        }
-    }
-}
+use crate::store::outbox::EventKind;
+use crate::store::{AttemptRecord, Change, ChangeEvent, SessionRecord};
 
 /// What applying a report did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Applied {
-    /// The payment's status changed (and maybe the session's).
+    /// The payment's status or money changed (and maybe the session's).
     Changed,
     /// Nothing new.
     Unchanged,
-    /// A different final status was reported after a final one: ignored, logged.
+    /// A different final status (or amount) was reported after a final one: kept in the
+    /// history, nothing else changed.
     Conflict,
+    /// The report's id, order id, account or service disagreed with the payment it named:
+    /// recorded on the session, nothing else changed.
+    Mismatch,
+    /// A paid notification whose amount the gateway's status answer did not confirm (it
+    /// still says the payment waits, or gives no amount): nothing changed; the reconciler
+    /// keeps asking, and a redelivery is looked at again.
+    Unconfirmed,
     /// No attempt of ours has this payment.
     UnknownPayment,
 }
 
+impl Applied {
+    /// The name a notification receipt records.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Applied::Changed => "changed",
+            Applied::Unchanged => "unchanged",
+            Applied::Conflict => "conflict",
+            Applied::Mismatch => "mismatch",
+            Applied::Unconfirmed => "unconfirmed",
+            Applied::UnknownPayment => "unknown_payment",
+        }
+    }
+}
+
 impl Sessions {
-    /// Applies `report` from `source` to the attempt it concerns.
+    /// Applies `report` from `source` to the attempt it names: by the gateway's payment id,
+    /// else by its order id (an attempt found that way but holding another gateway id is
+    /// never re-bound: the decision records the mismatch).
     pub async fn apply_report(
         &self,
         report: &StatusReport,
@@ -109,100 +107,85 @@ impl Sessions {
     /// [`apply_report`](Self::apply_report) with the session lock held and fresh records.
     pub(super) async fn apply_locked(
         &self,
-        mut session: SessionRecord,
-        mut attempt: AttemptRecord,
+        session: SessionRecord,
+        attempt: AttemptRecord,
         report: &StatusReport,
         source: StatusSource,
     ) -> Result<Applied, SessionError> {
-        let now = self.inner.clock.now();
-        let new = report.status;
-        let old = attempt.payment_status;
-        let gid = report.gateway_payment_id;
-        if old == Some(new) && attempt.gateway_payment_id == Some(gid) {
-            return Ok(Applied::Unchanged);
-        }
-        if let Some(old) = old.filter(|o| o.is_final() && *o != new) {
-            tracing::warn!(session = %session.id, gateway_payment_id = %gid, %old, %new,
-                source = source.as_str(), "conflicting final status ignored");
-            let entry = StatusChange {
-                status: session.status,
-                payment_status: Some(new),
-                gateway_payment_id: Some(gid),
-                source,
-                detail: Some(format!("ignored: gateway reported {new} after {old}")),
-                at: now,
-            };
-            self.inner
-                .store
-                .commit(Change {
-                    history: Some(&entry),
-                    session: Some(&session),
-                    attempt: None,
-                })
-                .await?;
-            return Ok(Applied::Conflict);
-        }
-        attempt.gateway_payment_id = Some(gid);
-        attempt.payment_status = Some(new);
-        attempt.updated_at = now;
-        if matches!(
-            attempt.state,
-            AttemptState::Creating | AttemptState::Unknown
-        ) {
-            // It exists after all, but its requisites came only with the lost create answer.
-            attempt.state = AttemptState::Abandoned;
-        }
-        let mut detail = None;
-        if new == PaymentStatus::Paid {
-            attempt.paid_amount = report.paid_amount.and_then(|m| m.to_amount().ok());
-            if report.partial == Some(true) {
-                detail = Some(format!(
-                    "partial payment: {} of {}",
-                    attempt
-                        .paid_amount
-                        .map_or_else(|| "?".to_owned(), |a| a.to_string()),
-                    session.amount
-                ));
+        let account = self.inner.gateway.account();
+        let cx = Context {
+            confirmable: source == StatusSource::Notification,
+            account: &account,
+            now: self.inner.clock.now(),
+        };
+        match decide(&session, &attempt, report, cx) {
+            Decision::Unchanged => Ok(Applied::Unchanged),
+            Decision::Write(write) => self.carry_out(&session, report, source, *write).await,
+            Decision::ConfirmAmount => {
+                // Never taken for full payment on the notification's word: the status
+                // answer decides (a failed call leaves everything as it was, and the
+                // notification is answered with an error so the gateway sends it again).
+                tracing::info!(session = %session.id, gateway_payment_id = %report.gateway_payment_id,
+                    paid_amount = ?report.paid_amount, partial = ?report.partial,
+                    "paid notification without a usable amount: asking the gateway");
+                let answer = self
+                    .inner
+                    .gateway
+                    .payment_status(&StatusRequest::Id(report.gateway_payment_id))
+                    .await
+                    .map_err(|e| SessionError::from_gateway(&e))?;
+                let confirmed = StatusReport::from(&answer);
+                let cx = Context {
+                    confirmable: false,
+                    now: self.inner.clock.now(),
+                    ..cx
+                };
+                match decide(&session, &attempt, &confirmed, cx) {
+                    Decision::Write(write) => {
+                        self.carry_out(&session, &confirmed, source, *write).await
+                    }
+                    Decision::Unchanged | Decision::ConfirmAmount => Ok(Applied::Unconfirmed),
+                }
             }
         }
-        if new.is_final() {
-            attempt.next_poll_at = None;
-        }
-        let is_current = session.current_attempt == Some(attempt.number);
-        let target = match new {
-            PaymentStatus::Wait => SessionStatus::Pending,
-            PaymentStatus::Paid => SessionStatus::Paid,
-            PaymentStatus::Cancel if now >= session.expires_at => SessionStatus::Expired,
-            PaymentStatus::Cancel => SessionStatus::Cancelled,
-            PaymentStatus::Fail => SessionStatus::Failed,
-        };
-        let concerns_session = is_current || new == PaymentStatus::Paid;
-        if concerns_session && session.status != target {
-            if session.status.can_transition_to(target) {
-                session.status = target;
-                session.updated_at = now;
-                if new == PaymentStatus::Paid {
-                    session.current_attempt = Some(attempt.number);
-                }
-            } else if new == PaymentStatus::Paid {
-                // The one exception to "a final session never changes": money arrived for a
-                // session that had ended without it (the gateway payment outlived it, or its
-                // notification was lost and the reconciler found it later). The merchant must
-                // see `paid`, or a real payment stays invisible; the history says it was late.
-                let was = session.status;
-                tracing::warn!(session = %session.id, status = %was,
-                    "payment reported paid after the session ended: marking it paid");
-                session.status = SessionStatus::Paid;
-                session.updated_at = now;
-                session.current_attempt = Some(attempt.number);
-                let late = match was {
-                    SessionStatus::Expired => "paid after expiry".to_owned(),
-                    other => format!("paid after the session was {other}"),
-                };
-                detail = Some(match detail {
-                    Some(partial) => format!("{late}; {partial}"),
-                    None => late,
-                });
+    }
+
+    /// Commits a decision: the records, a history entry, the merchant event it announces.
+    async fn carry_out(
+        &self,
+        before: &SessionRecord,
+        report: &StatusReport,
+        source: StatusSource,
+        write: Write,
+    ) -> Result<Applied, SessionError> {
+        let now = self.inner.clock.now();
+        let Write {
+            outcome,
+            session,
+            attempt,
+            detail,
+            event,
+        } = write;
+        let gid = report.gateway_payment_id;
+        let new = report.status;
+        match outcome {
+            Outcome::Mismatch(field) => {
+                tracing::warn!(session = %session.id, field = field.as_str(), gateway_payment_id = %gid,
+                    gateway_order_id = ?report.gateway_order_id.as_ref().map(|o| o.as_str()),
+                    account = ?report.account.map(|a| a.to_string()), service = ?report.service,
+                    detail = ?detail, source = source.as_str(),
+                    "gateway report does not match the payment it names: nothing applied");
+                self.inner.conflicts.inc(&[field.as_str()]);
+            }
+            Outcome::Conflict => {
+                tracing::warn!(session = %session.id, gateway_payment_id = %gid, %new,
+                    detail = ?detail, source = source.as_str(), "conflicting gateway report ignored");
+            }
+            Outcome::Changed => {
+                tracing::info!(session = %session.id, gateway_payment_id = %gid, payment_status = %new,
+                    status = %session.status, paid_amount = ?session.paid_amount.map(|a| a.to_string()),
+                    needs_attention = session.needs_attention, source = source.as_str(),
+                    "payment status applied");
             }
         }
         let entry = StatusChange {
@@ -213,18 +196,59 @@ impl Sessions {
             detail,
             at: now,
         };
-        tracing::info!(session = %session.id, gateway_payment_id = %gid, payment_status = %new,
-            status = %session.status, source = source.as_str(), "payment status applied");
+        let event = match event {
+            Some(kind) => Some(
+                self.change_event(kind, before, &session, attempt.as_ref(), &entry)
+                    .await?,
+            ),
+            None => None,
+        };
         self.commit(
             &session,
             Change {
                 session: Some(&session),
-                attempt: Some(&attempt),
+                attempt: attempt.as_ref(),
                 history: Some(&entry),
+                event: event.as_ref(),
             },
         )
         .await?;
-        Ok(Applied::Changed)
+        Ok(match outcome {
+            Outcome::Changed => Applied::Changed,
+            Outcome::Conflict => Applied::Conflict,
+            Outcome::Mismatch(_) => Applied::Mismatch,
+        })
+    }
+
+    /// The merchant event `kind` of a change from `before` to `after`: its data is the
+    /// session as the merchant API shows it once the change (`attempt`, `entry`) is written.
+    pub(super) async fn change_event(
+        &self,
+        kind: EventKind,
+        before: &SessionRecord,
+        after: &SessionRecord,
+        attempt: Option<&AttemptRecord>,
+        entry: &StatusChange,
+    ) -> Result<ChangeEvent, SessionError> {
+        let store = &self.inner.store;
+        let mut attempts = store.attempts(after.id).await?;
+        if let Some(changed) = attempt {
+            match attempts.iter_mut().find(|a| a.number == changed.number) {
+                Some(slot) => *slot = changed.clone(),
+                None => attempts.push(changed.clone()),
+            }
+        }
+        let mut history = store.history(after.id).await?;
+        history.push(entry.clone());
+        let details = views::details(&self.inner.settings, after, &attempts, history)?;
+        let data = serde_json::to_value(&details)
+            .map_err(|e| SessionError::Internal(format!("session event data: {e}")))?;
+        Ok(ChangeEvent {
+            kind,
+            data,
+            status_before: before.status,
+            paid_before: before.paid_amount,
+        })
     }
 
     /// `POST /api/v1/checkout/{token}/check`: one upstream status call for the payment the
@@ -331,7 +355,13 @@ impl Sessions {
         else {
             return Ok(());
         };
-        if attempt.payment_status != Some(PaymentStatus::Wait) {
+        let unsettled = match attempt.payment_status {
+            Some(PaymentStatus::Wait) => true,
+            // Paid, but the amount is not confirmed yet: keep asking.
+            Some(PaymentStatus::Paid) => attempt.paid_amount.is_none(),
+            Some(PaymentStatus::Cancel | PaymentStatus::Fail) | None => false,
+        };
+        if !unsettled {
             return Ok(());
         }
         let config = &self.inner.settings.reconciler;
@@ -383,6 +413,7 @@ impl Sessions {
     ) -> Result<SessionRecord, SessionError> {
         let attempts = self.inner.store.attempts(session.id).await?;
         let current = views::current(&session, &attempts);
+        let before = session.clone();
         session.status = SessionStatus::Expired;
         session.updated_at = now;
         let entry = StatusChange {
@@ -394,12 +425,16 @@ impl Sessions {
             at: now,
         };
         tracing::info!(session = %session.id, "session expired");
+        let event = self
+            .change_event(EventKind::PaymentExpired, &before, &session, None, &entry)
+            .await?;
         self.commit(
             &session,
             Change {
                 session: Some(&session),
                 attempt: None,
                 history: Some(&entry),
+                event: Some(&event),
             },
         )
         .await?;

@@ -36,6 +36,7 @@ pub(super) fn status_update(
     StatusUpdate {
         status: session.status,
         payment_status: current.and_then(|a| a.payment_status),
+        paid_amount: session.paid_amount,
         updated_at: session.updated_at,
     }
 }
@@ -79,6 +80,7 @@ pub(super) fn checkout_view(
         description: session.description.clone(),
         methods: session.methods.clone(),
         status: session.status,
+        paid_amount: session.paid_amount,
         locale: session.locale,
         merchant_name: settings.merchant_name.clone(),
         expires_at: session.expires_at,
@@ -135,7 +137,7 @@ pub(super) fn details(
 
 /// The merchant's view of a session with its hosted page at `hosted_url`: what
 /// [`details`] answers and what the `data` of a `payment.*` event to the merchant holds.
-pub(crate) fn public_details(
+fn public_details(
     hosted_url: HttpUrl,
     session: &SessionRecord,
     attempts: &[AttemptRecord],
@@ -149,6 +151,11 @@ pub(crate) fn public_details(
         amount: session.amount,
         customer_user_id: session.customer_user_id.clone(),
         status: session.status,
+        paid_amount: session.paid_amount,
+        overpaid_amount: session
+            .paid_amount
+            .and_then(|paid| paid.checked_sub(session.amount)),
+        needs_attention: session.needs_attention,
         methods: session.methods.clone(),
         method: current.map(|a| a.method),
         gateway_payment_id: current.and_then(|a| a.gateway_payment_id),

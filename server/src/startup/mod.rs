@@ -88,8 +88,6 @@ impl Application {
             .clone()
             .unwrap_or_else(|| loopback.clone());
         let store = Store::open(&server.database).await?;
-        // Session events carry the hosted page link, built from this.
-        store.set_public_url(&base_url);
         let (shutdown, shutdown_rx) = watch::channel(false);
 
         let (gateway, verifier, clock, sandbox, notification_url, probes) = match &config.gateway {
@@ -166,6 +164,7 @@ impl Application {
         let (api_keys, generated_api_key) = api_keys(&config, &store, &clock).await?;
         let checkout = &config.checkout;
         let test_mode = sandbox.is_some();
+        let metrics = Metrics::new();
         let sessions = Sessions::new(
             store,
             gateway,
@@ -182,7 +181,9 @@ impl Application {
                 test_mode,
                 reconciler: config.reconciler,
             },
-        );
+            &metrics,
+        )
+        .map_err(|e| StartupError::Config(format!("metrics: {e}")))?;
         let payouts = Payouts::new(
             sessions.store().clone(),
             sessions.gateway().clone(),
@@ -210,7 +211,6 @@ impl Application {
             },
             assets,
         );
-        let metrics = Metrics::new();
         crate::metrics::checkout::register(&metrics, &sessions)
             .map_err(|e| StartupError::Config(format!("metrics: {e}")))?;
         let outbox_metrics = crate::outbox::OutboxMetrics::register(&metrics, sessions.store())

@@ -182,8 +182,10 @@ impl Store {
         sqlx::query(concat!(
             "SELECT ",
             attempt_columns!(),
-            " FROM payment_attempts WHERE state = 'created' AND payment_status = 'wait' \
-             AND next_poll_at <= $1 ORDER BY next_poll_at LIMIT $2"
+            " FROM payment_attempts WHERE next_poll_at <= $1 \
+             AND ((state = 'created' AND payment_status = 'wait') \
+                  OR (payment_status = 'paid' AND paid_amount_kopecks IS NULL)) \
+             ORDER BY next_poll_at LIMIT $2"
         ))
         .bind(ms(now))
         .bind(i64::from(limit))

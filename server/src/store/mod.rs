@@ -104,6 +104,10 @@ pub struct SessionRecord {
     pub metadata: Option<Metadata>,
     /// Current status.
     pub status: SessionStatus,
+    /// Money the gateway reports paid, every attempt together (known amounts only).
+    pub paid_amount: Option<Amount>,
+    /// Something about the session's money is odd (its history says what).
+    pub needs_attention: bool,
     /// The attempt the buyer sees, if any.
     pub current_attempt: Option<u32>,
     /// Creation time.
@@ -164,6 +168,22 @@ pub struct Change<'a> {
     pub attempt: Option<&'a AttemptRecord>,
     /// A history entry for `session_id` of the session or attempt.
     pub history: Option<&'a StatusChange>,
+    /// The merchant event the change announces (with `session`): written in the same
+    /// transaction, and only if the stored session is still what the change was decided on.
+    pub event: Option<&'a ChangeEvent>,
+}
+
+/// A `payment.*` event of a session change (see [`Change::event`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChangeEvent {
+    /// Its type.
+    pub kind: outbox::EventKind,
+    /// Its `data`: the session as the merchant API shows it after the change.
+    pub data: serde_json::Value,
+    /// The session's status before the change, as the decision read it.
+    pub status_before: SessionStatus,
+    /// The money it had received before the change, as the decision read it.
+    pub paid_before: Option<Amount>,
 }
 
 /// Which database engine is behind the pool.
@@ -183,9 +203,6 @@ pub struct Store {
     /// `pool`.
     writer: Option<writer::Writer>,
     backend: Backend,
-    /// This server's public base URL, for the `hosted_url` of session events written by
-    /// [`Store::commit`] (set once at start-up, see [`Store::set_public_url`]).
-    public_url: std::sync::Arc<std::sync::OnceLock<String>>,
     /// Recent status-poll answers (see `status_cache.rs`); writes below forget them.
     status_cache: std::sync::Arc<status_cache::StatusCache>,
     /// Session ids by checkout token (see `token_ids.rs`).
@@ -241,7 +258,6 @@ impl Store {
             pool,
             writer: None,
             backend,
-            public_url: std::sync::Arc::default(),
             status_cache: std::sync::Arc::default(),
             token_ids: std::sync::Arc::default(),
         })

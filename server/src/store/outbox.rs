@@ -19,8 +19,12 @@ use super::{Store, StoreError, Tx, ms, time};
 /// What an event reports: one closed set, with the wire names of `type`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum EventKind {
-    /// A session was paid.
+    /// A session was paid in full.
     PaymentPaid,
+    /// A session's payment was paid with less than its amount.
+    PaymentUnderpaid,
+    /// More money arrived for a session that already had money (the buyer paid twice).
+    PaymentDoublePaid,
     /// A session's payment failed.
     PaymentFailed,
     /// A session was cancelled.
@@ -35,8 +39,10 @@ pub enum EventKind {
 
 impl EventKind {
     /// Every kind, in documentation order.
-    pub const ALL: [EventKind; 6] = [
+    pub const ALL: [EventKind; 8] = [
         EventKind::PaymentPaid,
+        EventKind::PaymentUnderpaid,
+        EventKind::PaymentDoublePaid,
         EventKind::PaymentFailed,
         EventKind::PaymentCancelled,
         EventKind::PaymentExpired,
@@ -48,6 +54,8 @@ impl EventKind {
     pub fn as_str(self) -> &'static str {
         match self {
             EventKind::PaymentPaid => "payment.paid",
+            EventKind::PaymentUnderpaid => "payment.underpaid",
+            EventKind::PaymentDoublePaid => "payment.double_paid",
             EventKind::PaymentFailed => "payment.failed",
             EventKind::PaymentCancelled => "payment.cancelled",
             EventKind::PaymentExpired => "payment.expired",
@@ -61,6 +69,7 @@ impl EventKind {
         use shared::SessionStatus as S;
         match status {
             S::Paid => Some(EventKind::PaymentPaid),
+            S::Underpaid => Some(EventKind::PaymentUnderpaid),
             S::Failed => Some(EventKind::PaymentFailed),
             S::Cancelled => Some(EventKind::PaymentCancelled),
             S::Expired => Some(EventKind::PaymentExpired),

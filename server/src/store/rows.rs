@@ -16,7 +16,7 @@ macro_rules! session_columns {
     () => {
         "id, token, order_id, amount_kopecks, customer_user_id, methods, description, locale, \
          success_url, fail_url, metadata, status, current_attempt, created_at, updated_at, \
-         expires_at"
+         expires_at, paid_kopecks, needs_attention"
     };
 }
 pub(super) use session_columns;
@@ -43,7 +43,7 @@ fn text<T, E: std::fmt::Display>(
     value.map(f).transpose().map_err(|e| corrupt(column, e))
 }
 
-fn kopecks(column: &str, value: i64) -> Result<Amount, StoreError> {
+pub(super) fn kopecks(column: &str, value: i64) -> Result<Amount, StoreError> {
     u64::try_from(value)
         .map_err(|e| corrupt(column, e))
         .and_then(|k| Amount::from_kopecks(k).map_err(|e| corrupt(column, e)))
@@ -94,6 +94,11 @@ pub(super) fn session(row: &AnyRow) -> Result<SessionRecord, StoreError> {
         fail_url: text("fail_url", row.try_get("fail_url")?, HttpUrl::parse)?,
         metadata,
         status: parse::<SessionStatus>("status", &row.try_get::<String, _>("status")?)?,
+        paid_amount: row
+            .try_get::<Option<i64>, _>("paid_kopecks")?
+            .map(|k| kopecks("paid_kopecks", k))
+            .transpose()?,
+        needs_attention: row.try_get::<i64, _>("needs_attention")? != 0,
         current_attempt: small("current_attempt", row.try_get("current_attempt")?)?,
         created_at: time(row.try_get("created_at")?)?,
         updated_at: time(row.try_get("updated_at")?)?,

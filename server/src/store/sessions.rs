@@ -2,10 +2,9 @@
 
 use time::OffsetDateTime;
 
-use shared::SessionStatus;
 use shared::api::{SessionId, SessionToken, StatusChange};
+use shared::{Amount, SessionStatus};
 
-use super::outbox::EventKind;
 use super::rows::{self, session_columns};
 use super::writer::{Stmt, Value, atomically, bind_all, renumber};
 use super::{Backend, Change, SessionRecord, Store, StoreError, attempts, conflict, ms, parse};
@@ -15,6 +14,8 @@ use super::{Backend, Change, SessionRecord, Store, StoreError, attempts, conflic
 pub struct ListFilter {
     /// Only this status.
     pub status: Option<SessionStatus>,
+    /// Only sessions that need (`true`) or do not need (`false`) the merchant's attention.
+    pub needs_attention: Option<bool>,
     /// Only this order id.
     pub order_id: Option<String>,
     /// Only this buyer.
@@ -192,6 +193,13 @@ impl Store {
                 vec![Value::from(status.as_str())],
             );
         }
+        if let Some(attention) = f.needs_attention {
+            cond(
+                &mut sql,
+                " AND needs_attention = $1",
+                vec![Value::from(i64::from(attention))],
+            );
+        }
         if let Some(order_id) = &f.order_id {
             cond(
                 &mut sql,
@@ -291,10 +299,7 @@ impl Store {
             session: s.id,
             to: s.status.as_str().to_owned(),
         };
-        // Only a final status can write an event, and only that needs the status before.
-        let eventful = change
-            .session
-            .is_some_and(|s| EventKind::for_session(s.status).is_some());
+        let eventful = change.event.is_some();
         match change.session {
             Some(s) if self.backend == Backend::Sqlite && !eventful => {
                 // SQLite, no event: one round trip to the writer. The attempt and history
@@ -322,14 +327,14 @@ impl Store {
                 if let Some(id) = locked {
                     self.lock_session(&mut tx, &id.to_string()).await?;
                 }
-                // Read under the lock: a final status reached by this change enqueues its
-                // event.
-                let before = match change.session {
-                    Some(s) if eventful => {
-                        super::session_events::status_before(&mut tx, s.id).await?
+                // Read under the lock: the event is written only if the session is still
+                // what the change was decided on (another replica may have announced it).
+                if let (Some(s), Some(event)) = (change.session, change.event) {
+                    let before = super::session_events::money_before(&mut tx, s.id).await?;
+                    if before != Some((event.status_before, event.paid_before)) {
+                        return Err(stale(s));
                     }
-                    _ => None,
-                };
+                }
                 if let Some(s) = change.session {
                     let row = session_update_stmt(s)
                         .query()
@@ -350,10 +355,10 @@ impl Store {
                 if let Some(h) = &history {
                     h.query().execute(&mut *tx).await?;
                 }
-                if let Some(s) = change.session {
-                    // In this transaction, so the event is written if and only if the status
+                if let (Some(s), Some(event)) = (change.session, change.event) {
+                    // In this transaction, so the event is written if and only if the change
                     // is.
-                    super::session_events::on_change(self, &mut tx, before, s).await?;
+                    super::session_events::enqueue_event(&mut tx, s, event).await?;
                 }
                 tx.commit().await?;
             }
@@ -393,19 +398,28 @@ fn history_stmt(id: &SessionId, e: &StatusChange) -> Stmt {
 /// lets it (see [`Store::commit`]).
 fn session_update_stmt(s: &SessionRecord) -> Stmt {
     // The backstop against stale copies: a final status is never overwritten by another
-    // one, except that money arriving (`paid`) may close a session that had already ended
-    // without it (see `Sessions::apply_locked`, "paid after …"). Writing the status a row
-    // already has is allowed (current attempt / time only).
+    // one, except that money arriving may move a session that ended without all of it to
+    // `paid` or `underpaid` (`SessionStatus::after_late_money`). Writing the status a row
+    // already has is allowed (money, attention, current attempt, times).
     Stmt::new(
         "UPDATE sessions SET status = $1, current_attempt = $2, updated_at = $3, \
-         expires_at = $5 WHERE id = $4 AND (status IN ('open', 'pending') OR status = $1 \
-         OR ($1 = 'paid' AND status IN ('expired', 'cancelled', 'failed'))) RETURNING id",
+         expires_at = $5, paid_kopecks = $6, needs_attention = $7 WHERE id = $4 \
+         AND (status IN ('open', 'pending') OR status = $1 \
+         OR ($1 IN ('paid', 'underpaid') \
+             AND status IN ('expired', 'cancelled', 'failed', 'underpaid'))) RETURNING id",
     )
     .bind(s.status.as_str())
     .bind(s.current_attempt.map(i64::from))
     .bind(ms(s.updated_at))
     .bind(s.id.to_string())
     .bind(ms(s.expires_at))
+    .bind(s.paid_amount.map(kopecks))
+    .bind(i64::from(s.needs_attention))
+}
+
+/// Kopecks as stored.
+fn kopecks(amount: Amount) -> i64 {
+    i64::try_from(amount.kopecks()).unwrap_or(i64::MAX)
 }
 
 impl Store {

@@ -11,6 +11,15 @@ impl Store {
             .await
     }
 
+    /// How many sessions need the merchant's attention.
+    pub async fn sessions_needing_attention(&self) -> Result<i64, StoreError> {
+        let (n,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM sessions WHERE needs_attention = 1")
+                .fetch_one(&self.pool)
+                .await?;
+        Ok(n)
+    }
+
     /// `(payment_status, attempts)` for every gateway status present; attempts without one
     /// yet (being created, refused) count under `none`.
     pub async fn attempt_counts_by_payment_status(&self) -> Result<Vec<(String, i64)>, StoreError> {

@@ -5,7 +5,7 @@ use std::time::Instant;
 use time::OffsetDateTime;
 
 use shared::api::SessionId;
-use shared::{PaymentStatus, SessionStatus};
+use shared::{Amount, PaymentStatus, SessionStatus};
 
 use super::{Store, StoreError, parse, time};
 
@@ -18,6 +18,8 @@ pub struct StatusRow {
     pub status: SessionStatus,
     /// The gateway's status of the attempt the buyer sees, if any.
     pub payment_status: Option<PaymentStatus>,
+    /// Money received so far.
+    pub paid_amount: Option<Amount>,
     /// Last change.
     pub updated_at: OffsetDateTime,
     /// Deadline.
@@ -53,9 +55,9 @@ impl Store {
     }
 
     async fn read_status(&self, token: &str) -> Result<Option<StatusRow>, StoreError> {
-        type Row = (String, String, Option<String>, i64, i64);
+        type Row = (String, String, Option<String>, Option<i64>, i64, i64);
         let row: Option<Row> = sqlx::query_as(
-            "SELECT s.id, s.status, a.payment_status, s.updated_at, s.expires_at \
+            "SELECT s.id, s.status, a.payment_status, s.paid_kopecks, s.updated_at, s.expires_at \
              FROM sessions s LEFT JOIN payment_attempts a \
              ON a.session_id = s.id AND a.number = s.current_attempt \
              WHERE s.token = $1",
@@ -63,17 +65,22 @@ impl Store {
         .bind(token)
         .fetch_optional(&self.pool)
         .await?;
-        row.map(|(id, status, payment_status, updated_at, expires_at)| {
-            Ok(StatusRow {
-                id: parse("id", &id)?,
-                status: parse("status", &status)?,
-                payment_status: payment_status
-                    .map(|p| parse("payment_status", &p))
-                    .transpose()?,
-                updated_at: time(updated_at)?,
-                expires_at: time(expires_at)?,
-            })
-        })
+        row.map(
+            |(id, status, payment_status, paid, updated_at, expires_at)| {
+                Ok(StatusRow {
+                    id: parse("id", &id)?,
+                    status: parse("status", &status)?,
+                    payment_status: payment_status
+                        .map(|p| parse("payment_status", &p))
+                        .transpose()?,
+                    paid_amount: paid
+                        .map(|k| super::rows::kopecks("paid_kopecks", k))
+                        .transpose()?,
+                    updated_at: time(updated_at)?,
+                    expires_at: time(expires_at)?,
+                })
+            },
+        )
         .transpose()
     }
 }

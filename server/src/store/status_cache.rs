@@ -102,6 +102,7 @@ mod tests {
             id: SessionId::from(uuid::Uuid::from_u128(7)),
             status,
             payment_status: None,
+            paid_amount: None,
             updated_at: datetime!(2026-11-28 10:00 UTC),
             expires_at: datetime!(2026-11-28 10:15 UTC),
         }

@@ -24,6 +24,8 @@ fn session(order: &str, at: OffsetDateTime) -> SessionRecord {
         fail_url: None,
         metadata: Some(serde_json::from_value(serde_json::json!({"cart": [1, 2]})).unwrap()),
         status: SessionStatus::Open,
+        paid_amount: None,
+        needs_attention: false,
         current_attempt: None,
         created_at: at,
         updated_at: at,
@@ -183,6 +185,7 @@ async fn changes_are_atomic_and_history_is_ordered() {
             session: Some(&s),
             attempt: Some(&a),
             history: Some(&entry),
+            event: None,
         })
         .await
         .unwrap();
@@ -194,6 +197,7 @@ async fn changes_are_atomic_and_history_is_ordered() {
             id: s.id,
             status: SessionStatus::Pending,
             payment_status: Some(PaymentStatus::Wait),
+            paid_amount: None,
             updated_at: t1,
             expires_at: s.expires_at,
         }),
@@ -227,6 +231,7 @@ async fn changes_are_atomic_and_history_is_ordered() {
                 session: Some(&s2),
                 attempt: Some(&b),
                 history: Some(&bad),
+                event: None,
             })
             .await
             .is_err()
@@ -516,6 +521,7 @@ async fn a_stale_copy_never_overwrites_a_final_status() {
             session: Some(&stale),
             attempt: Some(&a),
             history: Some(&entry),
+            event: None,
         })
         .await;
     assert!(

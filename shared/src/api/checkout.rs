@@ -22,6 +22,9 @@ pub struct CheckoutView {
     pub methods: Vec<Method>,
     /// Current status.
     pub status: SessionStatus,
+    /// Money received so far, once a payment is paid (`underpaid` shows it against `amount`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paid_amount: Option<Amount>,
     /// Widget language.
     pub locale: Locale,
     /// The shop's name.
@@ -84,6 +87,9 @@ pub struct StatusUpdate {
     /// The gateway's status, once a payment exists.
     #[serde(default)]
     pub payment_status: Option<PaymentStatus>,
+    /// Money received so far, once a payment is paid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paid_amount: Option<Amount>,
     /// When the status last changed.
     #[serde(with = "time::serde::rfc3339")]
     pub updated_at: OffsetDateTime,

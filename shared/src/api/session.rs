@@ -115,6 +115,18 @@ pub struct SessionDetails {
     pub customer_user_id: CustomerUserId,
     /// Current status.
     pub status: SessionStatus,
+    /// Money the gateway reports received for this session, every attempt together; absent
+    /// until a payment is paid (or while a paid payment's amount is being confirmed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paid_amount: Option<Amount>,
+    /// How much more than `amount` was received (paid more than asked, or paid twice).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub overpaid_amount: Option<Amount>,
+    /// Money the merchant must look at: underpaid, overpaid, paid twice, paid after the
+    /// session ended, a paid payment whose amount is not confirmed yet, or a gateway report
+    /// that did not match the payment it named. The history says which.
+    #[serde(default)]
+    pub needs_attention: bool,
     /// Methods offered.
     pub methods: Vec<Method>,
     /// Method the buyer chose, once chosen.

@@ -28,7 +28,8 @@ pub enum Method {
     AccountTransfer,
 }
 
-/// A session's status (`open → pending → paid | failed | cancelled | expired`).
+/// A session's status (`open → pending → paid | underpaid | failed | cancelled | expired`;
+/// money arriving after the end makes an ended session `paid` or `underpaid`).
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SessionStatus {
@@ -36,8 +37,10 @@ pub enum SessionStatus {
     Open,
     /// A payment waits for the buyer's money.
     Pending,
-    /// Paid (final).
+    /// Paid in full (final).
     Paid,
+    /// Paid with less than the amount (final; never announced as paid).
+    Underpaid,
     /// Failed (final).
     Failed,
     /// Cancelled by the gateway (final).
@@ -279,6 +282,15 @@ pub struct SessionDetails {
     pub customer_user_id: String,
     /// Status.
     pub status: SessionStatus,
+    /// Money received for the session, every payment together (absent until one is paid
+    /// with a confirmed amount).
+    #[schema(nullable = false)]
+    pub paid_amount: Option<String>,
+    /// Received beyond `amount` (paid more, or paid twice).
+    #[schema(nullable = false)]
+    pub overpaid_amount: Option<String>,
+    /// The merchant must look at this session's money (the history says why).
+    pub needs_attention: bool,
     /// Methods offered.
     pub methods: Vec<Method>,
     /// Method of the current payment.
@@ -367,6 +379,9 @@ pub struct CheckoutView {
     pub methods: Vec<Method>,
     /// Status.
     pub status: SessionStatus,
+    /// Money received, once a payment is paid.
+    #[schema(nullable = false)]
+    pub paid_amount: Option<String>,
     /// Language.
     pub locale: Locale,
     /// Shop name.
@@ -396,6 +411,9 @@ pub struct StatusUpdate {
     pub status: SessionStatus,
     /// Gateway status of the current payment.
     pub payment_status: Option<PaymentStatus>,
+    /// Money received, once a payment is paid.
+    #[schema(nullable = false)]
+    pub paid_amount: Option<String>,
     /// Last change.
     #[schema(format = DateTime)]
     pub updated_at: String,

@@ -164,6 +164,9 @@ fn samples() -> Vec<(&'static str, Value)> {
         amount: Amount::parse("10.00").unwrap(),
         customer_user_id: shared::CustomerUserId::parse("u").unwrap(),
         status: SessionStatus::Paid,
+        paid_amount: Some(Amount::parse("20.00").unwrap()),
+        overpaid_amount: Some(Amount::parse("10.00").unwrap()),
+        needs_attention: true,
         methods: vec![Method::Sbp],
         method: Some(Method::Sbp),
         gateway_payment_id: Some(id),
@@ -205,7 +208,8 @@ fn samples() -> Vec<(&'static str, Value)> {
         amount: Amount::parse("10.00").unwrap(),
         description: None,
         methods: Method::ALL.to_vec(),
-        status: SessionStatus::Pending,
+        status: SessionStatus::Underpaid,
+        paid_amount: Some(Amount::parse("1.00").unwrap()),
         locale: Locale::Ru,
         merchant_name: "Shop".into(),
         expires_at: t,
@@ -246,8 +250,9 @@ fn samples() -> Vec<(&'static str, Value)> {
         (
             "StatusUpdate",
             serde_json::to_value(StatusUpdate {
-                status: SessionStatus::Open,
-                payment_status: None,
+                status: SessionStatus::Underpaid,
+                payment_status: Some(PaymentStatus::Paid),
+                paid_amount: Some(Amount::parse("1.00").unwrap()),
                 updated_at: t,
             })
             .unwrap(),

@@ -150,19 +150,6 @@ fn transitions_are_checked() {
     assert_eq!(
         l.finish_payment(
             p.id,
-            PaymentStatus::Paid,
-            Some(Amount::parse("11").unwrap()),
-            T0
-        )
-        .unwrap_err(),
-        FinishError::AmountTooLarge {
-            paid: Amount::parse("11").unwrap(),
-            amount: Amount::parse("10").unwrap()
-        }
-    );
-    assert_eq!(
-        l.finish_payment(
-            p.id,
             PaymentStatus::Fail,
             Some(Amount::parse("1").unwrap()),
             T0
@@ -179,6 +166,49 @@ fn transitions_are_checked() {
         l.finish_payment(7, PaymentStatus::Paid, None, T0)
             .unwrap_err(),
         FinishError::NotFound("payment")
+    );
+}
+
+#[test]
+fn a_payin_may_be_overpaid_and_paid_after_cancel_but_never_twice() {
+    let mut l = ledger(0);
+    let (over, _) = l
+        .create_payment(acc(), new_payment("A", Method::Sbp, "10"), T0, "")
+        .unwrap();
+    let (over, _) = l
+        .finish_payment(
+            over.id,
+            PaymentStatus::Paid,
+            Some(Amount::parse("11").unwrap()),
+            T0,
+        )
+        .unwrap();
+    let s = over.settlement.clone().unwrap();
+    assert_eq!(s.payment_amount.to_string(), "11.00");
+    assert!(!s.partial);
+    let (late, _) = l
+        .create_payment(acc(), new_payment("B", Method::CardTransfer, "10"), T0, "")
+        .unwrap();
+    l.finish_payment(late.id, PaymentStatus::Cancel, None, T0)
+        .unwrap();
+    let (late, _) = l
+        .finish_payment(late.id, PaymentStatus::Paid, None, T0 + 1)
+        .unwrap();
+    assert_eq!(late.status, PaymentStatus::Paid);
+    assert_eq!(
+        l.finish_payment(late.id, PaymentStatus::Paid, None, T0 + 2)
+            .unwrap_err(),
+        FinishError::AlreadyFinal(PaymentStatus::Paid)
+    );
+    let (failed, _) = l
+        .create_payment(acc(), new_payment("C", Method::Sbp, "10"), T0, "")
+        .unwrap();
+    l.finish_payment(failed.id, PaymentStatus::Fail, None, T0)
+        .unwrap();
+    assert_eq!(
+        l.finish_payment(failed.id, PaymentStatus::Paid, None, T0)
+            .unwrap_err(),
+        FinishError::AlreadyFinal(PaymentStatus::Fail)
     );
 }
 
@@ -220,6 +250,20 @@ fn payouts_debit_at_creation_and_settle_or_refund() {
     assert_eq!(
         dup.first("order_id"),
         Some("The order id has already been taken.")
+    );
+    assert_eq!(
+        l.finish_payout(
+            p1.id,
+            PaymentStatus::Paid,
+            Some(Amount::parse("300.01").unwrap()),
+            T0,
+        )
+        .unwrap_err(),
+        FinishError::AmountTooLarge {
+            paid: Amount::parse("300.01").unwrap(),
+            amount: Amount::parse("300").unwrap()
+        },
+        "a payout never pays more than its amount"
     );
     l.finish_payout(
         p1.id,

@@ -60,6 +60,8 @@ async fn waiting_payment(store: &Store, gid: u64) -> (SessionRecord, AttemptReco
         fail_url: None,
         metadata: None,
         status: SessionStatus::Open,
+        paid_amount: None,
+        needs_attention: false,
         current_attempt: None,
         created_at: T0,
         updated_at: T0,
@@ -272,6 +274,7 @@ async fn committed_changes_are_announced_to_every_listener_rolled_back_ones_neve
         session: Some(&session),
         attempt: None,
         history: None,
+        event: None,
     })
     .await
     .unwrap();
@@ -292,6 +295,7 @@ async fn committed_changes_are_announced_to_every_listener_rolled_back_ones_neve
             session: Some(&stale),
             attempt: Some(&quiet_attempt),
             history: None,
+            event: None,
         })
         .await;
     assert!(matches!(refused, Err(StoreError::StaleSession { .. })));
@@ -338,6 +342,7 @@ async fn sessions_written_since_a_time_are_found_newest_first() {
         session: Some(&new),
         attempt: None,
         history: None,
+        event: None,
     })
     .await
     .unwrap();

@@ -10,7 +10,7 @@ use time::macros::datetime;
 
 use super::*;
 use crate::config::DatabaseLocation;
-use crate::store::{Backend, Change, SessionRecord};
+use crate::store::{Backend, Change, ChangeEvent, SessionRecord};
 
 /// The store under test: a SQLite file in `dir`, or, when the test command sets
 /// `CHECKOUT_TEST_DATABASE_URL` (its throwaway PostgreSQL cluster), a database there named
@@ -416,6 +416,8 @@ fn session(at: OffsetDateTime) -> SessionRecord {
         fail_url: None,
         metadata: None,
         status: SessionStatus::Open,
+        paid_amount: None,
+        needs_attention: false,
         current_attempt: None,
         created_at: at,
         updated_at: at,
@@ -434,11 +436,19 @@ fn change(status: SessionStatus, at: OffsetDateTime) -> StatusChange {
     }
 }
 
+fn announce(kind: EventKind, s: &SessionRecord, before: SessionStatus) -> ChangeEvent {
+    ChangeEvent {
+        kind,
+        data: serde_json::json!({"id": s.id.to_string(), "status": s.status.as_str()}),
+        status_before: before,
+        paid_before: None,
+    }
+}
+
 #[tokio::test]
-async fn a_final_status_enqueues_one_event_in_the_same_commit() {
+async fn an_announced_event_is_written_in_the_same_commit_only_from_what_it_was_decided_on() {
     let dir = tempfile::tempdir().unwrap();
     let store = open(dir.path()).await;
-    store.set_public_url("https://pay.example.ru/");
     let mut s = session(T0);
     store
         .insert_session(&s, &change(SessionStatus::Open, T0))
@@ -454,7 +464,7 @@ async fn a_final_status_enqueues_one_event_in_the_same_commit() {
             .await
             .unwrap()
     };
-    // Not final: nothing.
+    // No event announced: nothing.
     s.status = SessionStatus::Pending;
     store
         .commit(Change {
@@ -468,24 +478,35 @@ async fn a_final_status_enqueues_one_event_in_the_same_commit() {
     s.status = SessionStatus::Expired;
     s.updated_at = T0 + Duration::from_secs(900);
     let entry = change(SessionStatus::Expired, s.updated_at);
+    let expired = announce(EventKind::PaymentExpired, &s, SessionStatus::Pending);
     store
         .commit(Change {
             session: Some(&s),
             history: Some(&entry),
+            event: Some(&expired),
             ..Change::default()
         })
         .await
         .unwrap();
-    // The same final status written again (time only): no second event.
-    store
-        .commit(Change {
-            session: Some(&s),
-            ..Change::default()
-        })
-        .await
-        .unwrap();
+    // A second writer that decided on the same `pending` (another replica): refused whole.
+    assert!(matches!(
+        store
+            .commit(Change {
+                session: Some(&s),
+                history: Some(&entry),
+                event: Some(&expired),
+                ..Change::default()
+            })
+            .await,
+        Err(StoreError::StaleSession { .. })
+    ));
     let list = events(store.clone(), s.id.to_string()).await;
     assert_eq!(list.len(), 1);
+    assert_eq!(
+        store.history(s.id).await.unwrap().len(),
+        2,
+        "one entry, not two"
+    );
     let e = &list[0];
     assert_eq!(e.kind, EventKind::PaymentExpired);
     assert_eq!(e.stream, format!("session:{}", s.id));
@@ -496,24 +517,48 @@ async fn a_final_status_enqueues_one_event_in_the_same_commit() {
     assert_eq!(body["created_at"], "2026-03-01T10:15:00Z");
     assert_eq!(body["data"]["id"], s.id.to_string());
     assert_eq!(body["data"]["status"], "expired");
-    assert_eq!(
-        body["data"]["hosted_url"],
-        format!("https://pay.example.ru/pay/{}", s.token)
-    );
-    // The history as of the commit, including this change.
-    assert_eq!(body["data"]["history"].as_array().unwrap().len(), 2);
 
     // Money after expiry: a new final status, a new event, behind the first in its stream.
-    s.status = SessionStatus::Paid;
+    s.status = SessionStatus::Underpaid;
+    s.paid_amount = Some(Amount::parse("1.00").unwrap());
+    let underpaid = announce(EventKind::PaymentUnderpaid, &s, SessionStatus::Expired);
     store
         .commit(Change {
             session: Some(&s),
+            event: Some(&underpaid),
             ..Change::default()
         })
         .await
         .unwrap();
+    // More money: decided on `underpaid` with 1.00 received.
+    s.status = SessionStatus::Paid;
+    s.paid_amount = Some(Amount::parse("1500.00").unwrap());
+    let mut whole = announce(EventKind::PaymentPaid, &s, SessionStatus::Underpaid);
+    assert!(
+        store
+            .commit(Change {
+                session: Some(&s),
+                event: Some(&whole),
+                ..Change::default()
+            })
+            .await
+            .is_err(),
+        "decided without the 1.00 already received: stale"
+    );
+    whole.paid_before = Some(Amount::parse("1.00").unwrap());
+    store
+        .commit(Change {
+            session: Some(&s),
+            event: Some(&whole),
+            ..Change::default()
+        })
+        .await
+        .unwrap();
+    let stored = store.session_by_id(s.id).await.unwrap().unwrap();
+    assert_eq!(stored.status, SessionStatus::Paid);
+    assert_eq!(stored.paid_amount, Some(Amount::parse("1500.00").unwrap()));
     let list = events(store.clone(), s.id.to_string()).await;
-    assert_eq!(list.len(), 2);
+    assert_eq!(list.len(), 3);
     let claimed = store
         .claim_due_events(T0 + Duration::from_secs(901), LEASE, 10)
         .await
@@ -532,15 +577,30 @@ async fn a_refused_change_writes_no_event() {
         .await
         .unwrap();
     s.status = SessionStatus::Paid;
+    let paid = announce(EventKind::PaymentPaid, &s, SessionStatus::Open);
     store
         .commit(Change {
             session: Some(&s),
+            event: Some(&paid),
             ..Change::default()
         })
         .await
         .unwrap();
     // A stale copy trying to fail a paid session is refused, and so is its event.
     s.status = SessionStatus::Failed;
+    let failed = announce(EventKind::PaymentFailed, &s, SessionStatus::Paid);
+    assert!(matches!(
+        store
+            .commit(Change {
+                session: Some(&s),
+                event: Some(&failed),
+                ..Change::default()
+            })
+            .await,
+        Err(StoreError::StaleSession { .. })
+    ));
+    // Nor does a paid session ever become underpaid.
+    s.status = SessionStatus::Underpaid;
     assert!(matches!(
         store
             .commit(Change {
