@@ -27,7 +27,7 @@ pub struct Event {
     /// `evt_…`: the receiver's de-duplication key.
     pub id: String,
     /// `payment.paid`, `payment.failed`, `payment.cancelled`, `payment.expired`,
-    /// `payout.paid`, `payout.failed`.
+    /// `payout.paid`, `payout.failed`, `payout.unknown`.
     #[serde(rename = "type")]
     pub kind: String,
     /// When it happened (RFC 3339).

@@ -31,17 +31,20 @@ pub enum EventKind {
     PayoutPaid,
     /// A payout failed.
     PayoutFailed,
+    /// A payout's outcome stays unknown (not final; never sent again, never reported failed).
+    PayoutUnknown,
 }
 
 impl EventKind {
     /// Every kind, in documentation order.
-    pub const ALL: [EventKind; 6] = [
+    pub const ALL: [EventKind; 7] = [
         EventKind::PaymentPaid,
         EventKind::PaymentFailed,
         EventKind::PaymentCancelled,
         EventKind::PaymentExpired,
         EventKind::PayoutPaid,
         EventKind::PayoutFailed,
+        EventKind::PayoutUnknown,
     ];
 
     /// The wire name (`type` of the event JSON).
@@ -53,6 +56,7 @@ impl EventKind {
             EventKind::PaymentExpired => "payment.expired",
             EventKind::PayoutPaid => "payout.paid",
             EventKind::PayoutFailed => "payout.failed",
+            EventKind::PayoutUnknown => "payout.unknown",
         }
     }
 
