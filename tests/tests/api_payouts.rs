@@ -1,7 +1,9 @@
 //! Payouts on the real `serve` binary in sandbox mode: SBP and account payouts to a final
 //! status through the sandbox's controls, idempotency (same key and body → the same payout,
 //! one gateway payout; other body → 409), lost answers and a crash between the stored row and
-//! the gateway's answer — never a second payout at the gateway — and the `payout` / `balance`
+//! the gateway's answer — never a second payout at the gateway, no re-send while the gateway
+//! says "no such payout" for less than the grace period, `unknown` (never `rejected`) after a
+//! refused re-send, settled by a notification or a refresh — and the `payout` / `balance`
 //! commands against the running server.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -9,7 +11,8 @@ use e2e::server::{Checkout, Reply, data_dir};
 use serde_json::{Value, json};
 
 /// A held answer becomes a timeout after 1 s; the reconciler wakes every 100 ms (its
-/// schedule follows the sandbox clock, which the tests move).
+/// schedule follows the sandbox clock, which the tests move). The payout grace period is the
+/// default, 900 s.
 const CONFIG: &str = "[gateway]\ntimeout_secs = 1\n[reconciler]\ntick_millis = 100\n";
 
 fn sbp(amount: &str) -> Value {
@@ -358,7 +361,15 @@ fn a_lost_answer_is_looked_up_and_never_sent_twice() {
     let calls = app.gateway_calls("v1/payout");
     assert_eq!(create(&app, "L-3", &sbp("12.00")).status, 200);
     assert_eq!(app.gateway_calls("v1/payout"), calls);
+    // "No such payout" for less than the grace period: looked up again, not sent.
+    let lookups = app.gateway_calls("v1/payout/status");
     advance(&app, 15);
+    app.wait_until("the reconciler looked again", || {
+        app.gateway_calls("v1/payout/status") > lookups
+    });
+    assert_eq!(payout(&app, &id)["status"], "creating");
+    assert_eq!(app.gateway_calls("v1/payout"), calls);
+    advance(&app, 900);
     let sent = wait_for(&app, &id, "pending");
     assert_eq!(sent["gateway_order_id"], order.as_str());
     let at_gateway = gateway_payouts(&app, Some(&order));
@@ -458,12 +469,15 @@ fn a_crash_before_the_gateway_got_it_is_sent_once_after_lookups() {
     });
     assert_eq!(payout(&app, &id)["status"], "creating");
     assert_eq!(app.gateway_calls("v1/payout"), 0);
-    // … then it is looked up again, and only then sent, with the same order id, once.
+    // … nor while the gateway has said "no such payout" for less than the grace period …
     advance(&app, 61);
     app.wait_until("the reconciler looked again", || {
         app.gateway_calls("v1/payout/status") >= 2
     });
-    advance(&app, 15);
+    assert_eq!(payout(&app, &id)["status"], "creating");
+    assert_eq!(app.gateway_calls("v1/payout"), 0);
+    // … then it is sent, with the same order id, once.
+    advance(&app, 900);
     let sent = wait_for(&app, &id, "pending");
     assert_eq!(sent["gateway_order_id"], order.as_str());
     let at_gateway = gateway_payouts(&app, None);
@@ -474,6 +488,162 @@ fn a_crash_before_the_gateway_got_it_is_sent_once_after_lookups() {
     let retry = create(&app, "CR-2", &account("40.00"));
     assert_eq!((retry.status, retry.json()["id"].clone()), (200, json!(id)));
     assert_eq!(gateway_payouts(&app, None).len(), 1);
+}
+
+/// The merchant event types of `subject`, oldest first.
+fn event_types(app: &Checkout, subject: &str) -> Vec<String> {
+    let reply = app.merchant_get(&format!("/api/v1/events?subject_id={subject}"));
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    let mut types: Vec<String> = reply.json()["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e["type"].as_str().map(str::to_owned))
+        .collect();
+    types.reverse();
+    types
+}
+
+/// Moves the clock by `secs` and waits until the reconciler has made another lookup; the
+/// payout is then still `status` and nothing more was sent.
+fn look_again(app: &Checkout, id: &str, secs: u64, status: &str, creates: u64) {
+    let lookups = app.gateway_calls("v1/payout/status");
+    advance(app, secs);
+    app.wait_until("the reconciler looked the payout up again", || {
+        app.gateway_calls("v1/payout/status") > lookups
+    });
+    assert_eq!(payout(app, id)["status"], status);
+    assert_eq!(app.gateway_calls("v1/payout"), creates);
+}
+
+#[test]
+fn a_lost_create_the_gateway_hides_for_a_minute_is_sent_once_and_paid() {
+    let dir = data_dir();
+    let app = Checkout::start(dir.path(), CONFIG);
+    // The create takes effect but its answer is held past our timeout, and for a minute
+    // `v1/payout/status` by order id says "no such payout".
+    app.faults(&json!({"timeout_next": 1, "timeout_hold_ms": 3000,
+                       "hide_payouts_from_lookup_ms": 60_000}));
+    let reply = create(&app, "H-1", &sbp("500.00"));
+    assert_eq!(reply.status, 202, "{}", reply.text);
+    let stored = reply.json();
+    assert_eq!(stored["status"], "creating");
+    let id = stored["id"].as_str().unwrap().to_owned();
+    let order = stored["gateway_order_id"].as_str().unwrap().to_owned();
+    assert_eq!(gateway_payouts(&app, Some(&order)).len(), 1, "recorded");
+    assert_eq!(app.gateway_calls("v1/payout"), 1);
+
+    // A minute of "not found": looked up again (backoff 10 s, 20 s, 40 s …), never sent
+    // again, never rejected.
+    look_again(&app, &id, 15, "creating", 1);
+    look_again(&app, &id, 25, "creating", 1);
+    let hidden = app.send(
+        app.client()
+            .get(format!("{}/sandbox/control/faults/log", app.base)),
+    );
+    assert!(hidden.text.contains("hide_payout"), "{}", hidden.text);
+    // Once the gateway shows it, the lookup takes it over.
+    advance(&app, 45);
+    let pending = wait_for(&app, &id, "pending");
+    let at_gateway = gateway_payouts(&app, Some(&order));
+    assert_eq!(at_gateway.len(), 1);
+    assert_eq!(pending["gateway_payout_id"], at_gateway[0]["id"]);
+    assert_eq!(app.gateway_calls("v1/payout"), 1, "exactly one create");
+
+    // The gateway's signed notification settles it.
+    finish(&app, at_gateway[0]["id"].as_u64().unwrap(), "paid");
+    let paid = wait_for(&app, &id, "paid");
+    assert_eq!(paid["paid_amount"], "500.00");
+    assert_eq!(event_types(&app, &id), ["payout.paid"]);
+    assert_eq!(gateway_payouts(&app, None).len(), 1);
+}
+
+#[test]
+fn a_refused_resend_makes_the_payout_unknown_until_the_gateway_reports_it() {
+    let dir = data_dir();
+    let app = Checkout::start(dir.path(), CONFIG);
+    // Made at the gateway, answer lost, and hidden from lookups by order id for a day.
+    app.faults(&json!({"timeout_next": 1, "timeout_hold_ms": 3000,
+                       "hide_payouts_from_lookup_ms": 86_400_000}));
+    let reply = create(&app, "U-1", &account("800.00"));
+    assert_eq!(reply.status, 202, "{}", reply.text);
+    let id = reply.json()["id"].as_str().unwrap().to_owned();
+    let order = reply.json()["gateway_order_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // Inside the grace period (900 s of "no such payout"): exactly one create.
+    look_again(&app, &id, 450, "creating", 1);
+    look_again(&app, &id, 440, "creating", 1);
+    // Past it: sent once more with the same order id; the gateway refuses that ("taken"),
+    // which does not prove that nothing was made — `unknown`, never `rejected`.
+    advance(&app, 45);
+    let unknown = wait_for(&app, &id, "unknown");
+    assert_eq!(unknown["gateway_order_id"], order.as_str());
+    assert!(unknown["gateway_payout_id"].is_null(), "{unknown}");
+    assert!(unknown["finished_at"].is_null(), "{unknown}");
+    assert_eq!(app.gateway_calls("v1/payout"), 2);
+    let at_gateway = gateway_payouts(&app, Some(&order));
+    assert_eq!(at_gateway.len(), 1, "one payout at the gateway");
+    assert_eq!(event_types(&app, &id), ["payout.unknown"]);
+    assert_eq!(
+        metric(&app, "checkout_payouts{status=\"unknown\"} "),
+        Some(1.0)
+    );
+
+    // Still looked up, never sent again; a refresh asks now and changes nothing yet.
+    look_again(&app, &id, 3_000, "unknown", 2);
+    let env = [("CHECKOUT_API_KEY", app.api_key.as_str())];
+    let bin = e2e::bin();
+    let status_args = [
+        "payout",
+        "status",
+        id.as_str(),
+        "--url",
+        app.base.as_str(),
+        "--refresh",
+    ];
+    let run = e2e::run_env(&bin, &status_args, b"", &env).assert_ok();
+    let out = run.stdout_text();
+    assert!(out.contains(&format!("payout {id} unknown")), "{run}");
+    assert!(out.contains("do not pay it again"), "{run}");
+
+    // Paid at the gateway, its notification lost: a refresh once the gateway shows it.
+    app.faults(&json!({"drop_notifications": 1, "hide_payouts_from_lookup_ms": 0}));
+    finish(&app, at_gateway[0]["id"].as_u64().unwrap(), "paid");
+    let lookups = app.gateway_calls("v1/payout/status");
+    let reply = app.send(
+        app.client()
+            .post(format!("{}/api/v1/payouts/{id}/refresh", app.base))
+            .bearer_auth(&app.api_key),
+    );
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    assert_eq!(reply.json()["status"], "paid");
+    assert_eq!(reply.json()["gateway_payout_id"], at_gateway[0]["id"]);
+    assert_eq!(app.gateway_calls("v1/payout/status"), lookups + 1);
+    assert_eq!(event_types(&app, &id), ["payout.unknown", "payout.paid"]);
+    assert_eq!(app.gateway_calls("v1/payout"), 2);
+    let run = e2e::run_env(&bin, &status_args, b"", &env).assert_ok();
+    assert!(
+        run.stdout_text().contains(&format!("payout {id} paid")),
+        "{run}"
+    );
+    // A refresh of an unknown payout id, and without the key.
+    let missing = app.send(
+        app.client()
+            .post(format!(
+                "{}/api/v1/payouts/5c0b6e38-7d6a-4d43-9d5e-0d1f8e7b2a10/refresh",
+                app.base
+            ))
+            .bearer_auth(&app.api_key),
+    );
+    assert_eq!(missing.code(), "payout_not_found");
+    let anonymous = app.send(
+        app.client()
+            .post(format!("{}/api/v1/payouts/{id}/refresh", app.base)),
+    );
+    assert_eq!(anonymous.status, 401);
 }
 
 #[test]

@@ -17,7 +17,9 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 pub use keys::{CheckArgs, GenerateArgs, KeysCommand};
-pub use payout::{AccountArgs, BalanceArgs, CommonPayoutArgs, PayoutCommand, SbpArgs, ServerArgs};
+pub use payout::{
+    AccountArgs, BalanceArgs, CommonPayoutArgs, PayoutCommand, SbpArgs, ServerArgs, StatusArgs,
+};
 pub use sandbox::{FaultArgs, SandboxArgs};
 pub use serve::ServeArgs;
 pub use sign::SignArgs;
@@ -43,7 +45,8 @@ pub enum Command {
     Sandbox(Box<SandboxArgs>),
     /// Run the checkout backend (sandbox mode when no gateway is configured).
     Serve(ServeArgs),
-    /// Make a payout through a running server (`--url`, `--api-key` / CHECKOUT_API_KEY).
+    /// Make a payout, or show one, through a running server (`--url`, `--api-key` /
+    /// CHECKOUT_API_KEY).
     #[command(subcommand)]
     Payout(PayoutCommand),
     /// Show the gateway balance through a running server.

@@ -1,4 +1,5 @@
-//! `payout sbp|account` and `balance`: the merchant API of a running `serve`, from the shell.
+//! `payout sbp|account|status` and `balance`: the merchant API of a running `serve`, from the
+//! shell.
 //!
 //! The server is `--url` (default `http://127.0.0.1:8080`, where `serve` listens by default;
 //! env `CHECKOUT_URL`), the API key `--api-key` or `CHECKOUT_API_KEY` (the `api key: …` line
@@ -12,7 +13,7 @@ use anyhow::{Context as _, anyhow};
 use clap::{Args, Subcommand};
 use serde_json::{Value, json};
 
-use crate::payouts::{BalanceView, PayoutView};
+use crate::payouts::{BalanceView, PayoutStatus, PayoutView};
 
 /// How to reach the server.
 #[derive(Debug, Clone, Args)]
@@ -45,6 +46,24 @@ pub enum PayoutCommand {
     Sbp(SbpArgs),
     /// Pay out to a bank account.
     Account(AccountArgs),
+    /// Show a payout; with --refresh, ask the gateway about it now first.
+    ///
+    /// A payout in status `unknown` may have been paid out: do not pay it again. It is looked
+    /// up in the background until the gateway reports it; --refresh asks right away.
+    Status(StatusArgs),
+}
+
+/// `payout status`.
+#[derive(Debug, Clone, Args)]
+pub struct StatusArgs {
+    /// The payout id (UUID), as `payout sbp|account` printed it.
+    pub id: String,
+    /// Ask the gateway now (by the gateway's payout id, else by the order id) and apply its
+    /// answer before showing the payout.
+    #[arg(long)]
+    pub refresh: bool,
+    #[command(flatten)]
+    pub server: ServerArgs,
 }
 
 /// Options of every payout.
@@ -107,6 +126,7 @@ pub struct BalanceArgs {
 
 pub(super) fn payout(command: &PayoutCommand, out: &mut dyn Write) -> anyhow::Result<()> {
     let (body, common) = match command {
+        PayoutCommand::Status(args) => return status(args, out),
         PayoutCommand::Sbp(a) => (
             json!({"kind": "sbp", "phone": a.phone, "bank_member_id": a.bank_member_id}),
             &a.common,
@@ -154,6 +174,50 @@ pub(super) fn payout(command: &PayoutCommand, out: &mut dyn Write) -> anyhow::Re
     writeln!(out, "payout {} {}{how}", payout.id, payout.status)?;
     print_payout(&payout, out)?;
     Ok(())
+}
+
+/// `payout status ID [--refresh]`.
+fn status(args: &StatusArgs, out: &mut dyn Write) -> anyhow::Result<()> {
+    let server = &args.server;
+    let id = urlencoding(&args.id);
+    let (_, answer) = runtime()?.block_on(async {
+        let client = client()?;
+        let request = if args.refresh {
+            client.post(format!("{}/api/v1/payouts/{id}/refresh", base(&server.url)))
+        } else {
+            client.get(format!("{}/api/v1/payouts/{id}", base(&server.url)))
+        };
+        let response = request
+            .bearer_auth(&server.api_key)
+            .send()
+            .await
+            .with_context(|| format!("cannot reach the checkout server at {}", server.url))?;
+        read(response).await
+    })?;
+    if server.json {
+        writeln!(out, "{}", serde_json::to_string_pretty(&answer)?)?;
+        return Ok(());
+    }
+    let payout: PayoutView =
+        serde_json::from_value(answer).context("the server's answer is not a payout")?;
+    let how = match payout.status {
+        PayoutStatus::Unknown => {
+            " (the gateway has not confirmed it either way: it may have been paid out — do not pay it again; it is looked up until the gateway reports it)"
+        }
+        PayoutStatus::Creating
+        | PayoutStatus::Pending
+        | PayoutStatus::Paid
+        | PayoutStatus::Failed
+        | PayoutStatus::Rejected => "",
+    };
+    writeln!(out, "payout {} {}{how}", payout.id, payout.status)?;
+    print_payout(&payout, out)?;
+    Ok(())
+}
+
+/// `id` as one path segment.
+fn urlencoding(id: &str) -> String {
+    form_urlencoded::byte_serialize(id.as_bytes()).collect()
 }
 
 pub(super) fn balance(args: &BalanceArgs, out: &mut dyn Write) -> anyhow::Result<()> {

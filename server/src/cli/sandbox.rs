@@ -90,6 +90,9 @@ pub struct FaultArgs {
     /// The next N gateway calls take effect and answer 200 with broken JSON.
     #[arg(long, default_value_t = 0, value_name = "N")]
     pub malformed_next: u32,
+    /// `v1/payout/status` by order_id answers 404 for payouts younger than this (sandbox clock).
+    #[arg(long, default_value_t = 0, value_name = "MS")]
+    pub hide_payouts_from_lookup_ms: u64,
     /// The next N notifications are not sent.
     #[arg(long, default_value_t = 0, value_name = "N")]
     pub drop_notifications: u32,
@@ -116,6 +119,7 @@ impl FaultArgs {
             timeout_next: self.timeout_next,
             timeout_hold_ms: self.timeout_hold_ms,
             malformed_next: self.malformed_next,
+            hide_payouts_from_lookup_ms: self.hide_payouts_from_lookup_ms,
             drop_notifications: self.drop_notifications,
             duplicate_notifications: self.duplicate_notifications,
             notify_retry_base_ms: self.notify_retry_base_ms,

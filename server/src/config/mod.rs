@@ -262,4 +262,7 @@ pub struct ReconcilerConfig {
     /// Fewest seconds between two upstream status calls for one payment, shared by the
     /// reconciler and the buyer's "I've paid" check (default 10).
     pub min_call_interval: Duration,
+    /// How long the gateway must keep saying it has no payout under a lost payout's order id
+    /// before that payout is sent again (`payout_grace_secs`, default 900).
+    pub payout_grace: Duration,
 }

@@ -96,6 +96,7 @@ pub(super) struct RawReconciler {
     pub first_poll_secs: Option<Num>,
     pub max_poll_secs: Option<Num>,
     pub min_call_interval_secs: Option<Num>,
+    pub payout_grace_secs: Option<Num>,
 }
 
 /// A whole number written as a number or as text.

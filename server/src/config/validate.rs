@@ -432,11 +432,18 @@ impl<'a> Validator<'a> {
             10,
             (1, 3600),
         )?;
+        let grace = self.num(
+            "reconciler.payout_grace_secs",
+            raw.payout_grace_secs,
+            900,
+            (60, 604_800),
+        )?;
         Ok(ReconcilerConfig {
             tick: Duration::from_millis(tick),
             first_poll: Duration::from_secs(first),
             max_poll: Duration::from_secs(max),
             min_call_interval: Duration::from_secs(min_call),
+            payout_grace: Duration::from_secs(grace),
         })
     }
 }

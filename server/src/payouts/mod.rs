@@ -3,21 +3,25 @@
 //!
 //! **Never sent twice.** A payout row is committed in state `sending`, with the gateway
 //! `order_id` every send of it will use, *before* the create call ([`send`]). When the call's
-//! outcome is unknown (timeout, 5xx, garbled answer, crash) the gateway is asked for that
-//! `order_id` before anything else; only when it has none is the payout sent again — with the
-//! same `order_id`, which the gateway refuses to take twice. Start-up recovery and the
-//! [`reconciler`] do this for payouts whose request is gone.
+//! outcome is unknown (timeout, 5xx, garbled answer, crash) the payout is looked up by that
+//! `order_id`; it is sent again — once, with the same `order_id` — only after the gateway has
+//! said "no such payout" for a whole grace period, and a payout whose outcome stays unknown
+//! becomes `unknown` (never `rejected` or `failed`) and is looked up until the gateway reports
+//! it. The rules are one pure function ([`decide`]); [`unsure`] carries them out for the create
+//! call, start-up recovery, the [`reconciler`] and `POST /api/v1/payouts/{id}/refresh`.
 //!
 //! **Idempotency.** One `Idempotency-Key` names one payout (a unique column): the same key with
 //! the same request (compared by the hash of its canonical form) answers the stored payout
 //! without calling the gateway; with another request, `409 idempotency_conflict`.
 //!
 //! **Status.** Gateway notifications and the reconciler's polls ([`status`]) move a payout to
-//! `paid` / `failed`; the write that makes a status final enqueues `payout.paid` /
-//! `payout.failed` for the merchant's backend in the same transaction. Every write is guarded by
+//! `paid` / `failed`, whatever happened before (`unknown` included); the write that makes a
+//! status final enqueues `payout.paid` / `payout.failed` for the merchant's backend in the same
+//! transaction, and the write that makes it `unknown`, `payout.unknown`. Every write is guarded by
 //! the row's version, so racing writers (a notification during the create call, two
 //! replicas) re-read instead of overwriting.
 
+mod decide;
 mod error;
 pub mod metrics;
 mod model;
@@ -25,6 +29,7 @@ pub mod reconciler;
 mod request;
 mod send;
 mod status;
+mod unsure;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -110,15 +115,18 @@ impl Payouts {
 
     /// `GET /api/v1/payouts/{id}`.
     pub async fn get(&self, id: &str) -> Result<PayoutView, PayoutError> {
+        Ok(view(&self.record(id).await?))
+    }
+
+    /// The stored payout with our id `id`.
+    async fn record(&self, id: &str) -> Result<PayoutRecord, PayoutError> {
         // Only UUIDs are ids; anything else cannot exist (and is not sent to the database).
         let id = uuid::Uuid::try_parse(id).map_err(|_| PayoutError::NotFound)?;
-        let record = self
-            .inner
+        self.inner
             .store
             .payout(&id.to_string())
             .await?
-            .ok_or(PayoutError::NotFound)?;
-        Ok(view(&record))
+            .ok_or(PayoutError::NotFound)
     }
 
     /// `GET /api/v1/payouts`: a page, newest first, with the cursor of the next one.
@@ -154,11 +162,12 @@ impl Payouts {
         self.inner.clock.now()
     }
 
-    /// The merchant event of a payout that just became final.
+    /// The merchant event of a payout that just became final or `unknown`.
     fn event(record: &PayoutRecord, now: OffsetDateTime) -> Option<NewEvent> {
         let kind = match record.status() {
             PayoutStatus::Paid => EventKind::PayoutPaid,
             PayoutStatus::Failed | PayoutStatus::Rejected => EventKind::PayoutFailed,
+            PayoutStatus::Unknown => EventKind::PayoutUnknown,
             PayoutStatus::Creating | PayoutStatus::Pending => return None,
         };
         Some(NewEvent {

@@ -8,13 +8,20 @@ use shared::PaymentStatus;
 use utoipa::ToSchema;
 
 /// A payout's status as the merchant sees it:
-/// `creating → pending → paid | failed`, or `creating → rejected`. Final statuses never change.
+/// `creating → pending → paid | failed`, `creating → rejected`, or — when the gateway's answer
+/// stays lost — `creating → unknown → pending | paid | failed`. Final statuses never change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum PayoutStatus {
     /// Stored; the gateway's answer is not known yet (in flight, or lost and being looked
-    /// up by its order id, then resent with the same order id if the gateway has none).
+    /// up by its order id; sent again with the same order id only once the gateway has said
+    /// for the whole grace period that it has none).
     Creating,
+    /// The outcome is still not known (a lost answer the gateway has not confirmed within the
+    /// grace period, or a refused re-send): the payout may have been made. It is never sent
+    /// again nor reported failed; it is looked up until the gateway reports it. Do not pay it
+    /// again.
+    Unknown,
     /// The gateway accepted it and is paying it out.
     Pending,
     /// Paid out (final).
@@ -27,8 +34,9 @@ pub enum PayoutStatus {
 
 impl PayoutStatus {
     /// Every status.
-    pub const ALL: [PayoutStatus; 5] = [
+    pub const ALL: [PayoutStatus; 6] = [
         Self::Creating,
+        Self::Unknown,
         Self::Pending,
         Self::Paid,
         Self::Failed,
@@ -39,6 +47,7 @@ impl PayoutStatus {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Creating => "creating",
+            Self::Unknown => "unknown",
             Self::Pending => "pending",
             Self::Paid => "paid",
             Self::Failed => "failed",
@@ -50,7 +59,7 @@ impl PayoutStatus {
     pub fn is_final(self) -> bool {
         match self {
             Self::Paid | Self::Failed | Self::Rejected => true,
-            Self::Creating | Self::Pending => false,
+            Self::Creating | Self::Unknown | Self::Pending => false,
         }
     }
 
@@ -85,9 +94,13 @@ impl FromStr for PayoutStatus {
 pub enum PayoutState {
     /// Committed; a create call is (or was, before a crash) in flight.
     Sending,
-    /// A create call's outcome is unknown and the gateway had no payout under its order id
-    /// when last asked; it is looked up again, then resent with the same order id.
+    /// A create call's outcome is unknown, within the grace period: looked up by its order
+    /// id, sent again (same order id) only after "no such payout" for the whole grace period
+    /// (public `creating`).
     Unknown,
+    /// The outcome stayed unknown past the grace period, or a re-send was refused: only
+    /// looked up from now on, never sent again (public `unknown`).
+    Unresolved,
     /// The gateway holds it (its id is known).
     Sent,
     /// The gateway refused it; nothing exists upstream.
@@ -100,6 +113,7 @@ impl PayoutState {
         match self {
             Self::Sending => "sending",
             Self::Unknown => "unknown",
+            Self::Unresolved => "unresolved",
             Self::Sent => "sent",
             Self::Refused => "refused",
         }
@@ -107,9 +121,15 @@ impl PayoutState {
 
     /// The state stored as `name`.
     pub fn from_name(name: &str) -> Option<PayoutState> {
-        [Self::Sending, Self::Unknown, Self::Sent, Self::Refused]
-            .into_iter()
-            .find(|s| s.as_str() == name)
+        [
+            Self::Sending,
+            Self::Unknown,
+            Self::Unresolved,
+            Self::Sent,
+            Self::Refused,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == name)
     }
 }
 

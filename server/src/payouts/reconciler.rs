@@ -1,8 +1,9 @@
 //! The payouts' background reconciler: at start it recovers payouts left `sending` by a crash
 //! (lookup by order id), then every tick it looks at the payouts whose next check is due —
 //! status polls of pending payouts (backoff from `reconciler.first_poll_secs`, doubling up to
-//! `reconciler.max_poll_secs`) and lookups (then resends with the same order id) of payouts
-//! whose create outcome is unknown — until each is final.
+//! `reconciler.max_poll_secs`) and lookups by order id of payouts whose create outcome is
+//! unknown (a re-send with the same order id only after "no such payout" for the whole
+//! `reconciler.payout_grace_secs`) — until each is final.
 
 use futures_util::StreamExt as _;
 use tokio::sync::watch;

@@ -1,5 +1,6 @@
-//! Creating a payout: idempotency, the row committed before the call, the create call and its
-//! outcome, a resend after a lookup, and start-up recovery.
+//! Creating a payout: idempotency, the row committed before the call, the create call (first
+//! send or the one re-send) with its outcome handed to [`super::unsure`], taking over what the
+//! gateway holds, and the version-guarded write every change goes through.
 
 use std::time::Duration;
 
@@ -7,11 +8,13 @@ use shared::gateway::{PayoutCreateRequest, PayoutStatusResponse};
 use shared::{OrderId, PaymentStatus};
 use time::OffsetDateTime;
 
+use super::decide::{Call, Decision};
+use super::unsure::Seen;
 use super::{
-    Created, IdempotencyKey, PayoutBody, PayoutError, PayoutRequest, PayoutState, Payouts,
-    Recipient, view,
+    Created, IdempotencyKey, PayoutBody, PayoutError, PayoutRequest, PayoutState, PayoutStatus,
+    Payouts, Recipient, view,
 };
-use crate::gateway::{GatewayError, PayoutOutcome};
+use crate::gateway::GatewayError;
 use crate::store::{PayoutRecord, StoreError};
 
 /// After a send's timeout, how long before the payout counts as abandoned by its sender (a
@@ -49,7 +52,7 @@ impl Payouts {
         }
         tracing::info!(payout = %record.id, gateway_order_id = record.gateway_order_id.as_str(),
             kind = %record.request.recipient.kind(), amount = %record.request.amount, "payout stored");
-        let (record, refusal) = self.send(record).await?;
+        let (record, refusal) = self.send(record, Call::FirstSend).await?;
         match refusal {
             Some(cause) => Err(PayoutError::Gateway(cause)),
             None => Ok(Created {
@@ -91,6 +94,7 @@ impl Payouts {
             rejection: None,
             last_error: None,
             sends: 1,
+            first_not_found_at: None,
             version: 0,
             next_check_at: Some(self.send_deadline(now)),
             check_interval_secs: None,
@@ -132,72 +136,27 @@ impl Payouts {
         })
     }
 
-    /// Sends the create call for `record` (state `sending`, committed) and records its
-    /// outcome; a refusal is returned beside the stored record.
+    /// Sends the create call for `record` (state `sending`, committed) and acts on its
+    /// outcome; a refusal that made the payout `rejected` is returned beside the stored record.
     pub(super) async fn send(
         &self,
         record: PayoutRecord,
+        call: Call,
     ) -> Result<(PayoutRecord, Option<GatewayError>), PayoutError> {
         let request = self.gateway_request(&record)?;
         tracing::info!(payout = %record.id, gateway_order_id = record.gateway_order_id.as_str(),
             send = record.sends, "sending payout to the gateway");
         let outcome = self.inner.gateway.create_payout(&request).await;
-        match outcome {
-            PayoutOutcome::Created(created) => {
-                let found = PayoutStatusResponse::new(
-                    record.gateway_order_id.clone(),
-                    created.id,
-                    created.payment_status,
-                );
-                Ok((self.adopt(record, &found).await?, None))
-            }
-            PayoutOutcome::Found { status, cause } => {
-                tracing::info!(payout = %record.id, gateway_payout_id = %status.id, %cause,
-                    "payout found by order id after an unknown create outcome");
-                Ok((self.adopt(record, &status).await?, None))
-            }
-            PayoutOutcome::Refused(cause) => {
-                tracing::warn!(payout = %record.id, error = %cause, "the gateway refused the payout");
-                let refused = self
-                    .update(record, |r, _now| {
-                        if !matches!(r.state, PayoutState::Sending | PayoutState::Unknown) {
-                            return false;
-                        }
-                        r.state = PayoutState::Refused;
-                        r.rejection = match &cause {
-                            GatewayError::Validation(body) => Some(body.clone()),
-                            _ => None,
-                        };
-                        r.last_error = Some(cause.to_string());
-                        true
-                    })
-                    .await?;
-                Ok((refused, Some(cause)))
-            }
-            PayoutOutcome::Unknown { cause, lookup } => {
-                tracing::warn!(payout = %record.id, error = %cause, lookup = ?lookup,
-                    "payout outcome unknown; it will be looked up again before any resend");
-                let (first, max) = (
-                    self.inner.settings.reconciler.first_poll,
-                    self.inner.settings.reconciler.max_poll,
-                );
-                let record = self
-                    .update(record, |r, now| {
-                        if r.state != PayoutState::Sending {
-                            return false;
-                        }
-                        r.state = PayoutState::Unknown;
-                        r.last_error = Some(match &lookup {
-                            Some(l) => format!("{cause}; status lookup failed: {l}"),
-                            None => cause.to_string(),
-                        });
-                        schedule(r, now, first, Some(max));
-                        true
-                    })
-                    .await?;
-                Ok((record, None))
-            }
+        let seen = Seen::create(outcome, &record);
+        if let Some(cause) = seen.error() {
+            tracing::warn!(payout = %record.id, error = %cause, "payout create did not succeed");
         }
+        let (record, decision) = self.carry_out(record, call, &seen).await?;
+        let refusal = match decision {
+            Decision::Reject => seen.error().cloned(),
+            Decision::Adopt | Decision::LookUpLater | Decision::Resend | Decision::Unknown => None,
+        };
+        Ok((record, refusal))
     }
 
     /// Takes over what the gateway holds under our order id (state `sent`); a final status
@@ -230,7 +189,8 @@ impl Payouts {
     /// Applies `change` to the latest `record` and writes it, re-reading when another writer
     /// was first. `change` says whether anything is to be written; it is never asked about a
     /// final payout. The write that makes the status final sets `finished_at`, stops the
-    /// reconciler and enqueues the merchant event in the same transaction.
+    /// reconciler and enqueues the merchant event in the same transaction; so does the write
+    /// that makes it `unknown` (`payout.unknown`).
     pub(super) async fn update(
         &self,
         mut record: PayoutRecord,
@@ -252,6 +212,10 @@ impl Payouts {
                 next.next_check_at = None;
                 next.check_interval_secs = None;
                 Self::event(&next, now)
+            } else if next.status() == PayoutStatus::Unknown
+                && record.status() != PayoutStatus::Unknown
+            {
+                Self::event(&next, now)
             } else {
                 None
             };
@@ -272,88 +236,6 @@ impl Payouts {
             "payout {} kept changing under this write",
             record.id
         )))
-    }
-
-    /// Start-up recovery: payouts left `sending` (a crash while the create call was in
-    /// flight) are looked up by their order id and adopted when found. One not found yet is
-    /// left to the reconciler, which looks again once its send could no longer be in flight
-    /// (another replica's, or a request the gateway is still processing) and only then
-    /// resends, with the same order id. Never a blind resend. Returns how many were found.
-    pub async fn recover(&self) -> Result<usize, PayoutError> {
-        let pending = self
-            .inner
-            .store
-            .payouts_in_state(PayoutState::Sending)
-            .await?;
-        let mut found = 0;
-        for record in pending {
-            match self
-                .inner
-                .gateway
-                .find_payout(&record.gateway_order_id)
-                .await
-            {
-                Ok(Some(status)) => {
-                    tracing::info!(payout = %record.id, gateway_payout_id = %status.id,
-                        "recovery: payout found by its order id");
-                    self.adopt(record, &status).await?;
-                    found += 1;
-                }
-                Ok(None) => tracing::info!(payout = %record.id,
-                    "recovery: the gateway has no payout under its order id yet; the reconciler looks again"),
-                Err(e) => tracing::warn!(payout = %record.id, error = %e,
-                    "recovery: payout lookup failed; the reconciler looks again"),
-            }
-        }
-        Ok(found)
-    }
-
-    /// Asks the gateway for `record`'s order id: adopts what it finds (`true`); otherwise the
-    /// payout is (or stays) `unknown`, to be looked up again later.
-    pub(super) async fn look_up(&self, record: PayoutRecord) -> Result<bool, PayoutError> {
-        let first = self.inner.settings.reconciler.first_poll;
-        let max = self.inner.settings.reconciler.max_poll;
-        match self
-            .inner
-            .gateway
-            .find_payout(&record.gateway_order_id)
-            .await
-        {
-            Ok(Some(found)) => {
-                tracing::info!(payout = %record.id, gateway_payout_id = %found.id,
-                    "payout found by its order id");
-                self.adopt(record, &found).await?;
-                Ok(true)
-            }
-            Ok(None) => {
-                self.update(record, |r, now| {
-                    if !matches!(r.state, PayoutState::Sending | PayoutState::Unknown) {
-                        return false;
-                    }
-                    r.state = PayoutState::Unknown;
-                    r.last_error = Some(
-                        "the gateway has no payout under its order id yet; it is looked up again, then sent with the same order id".into(),
-                    );
-                    schedule(r, now, first, Some(max));
-                    true
-                })
-                .await?;
-                Ok(false)
-            }
-            Err(e) => {
-                tracing::warn!(payout = %record.id, error = %e, "payout lookup failed");
-                self.update(record, |r, now| {
-                    if !matches!(r.state, PayoutState::Sending | PayoutState::Unknown) {
-                        return false;
-                    }
-                    r.last_error = Some(format!("status lookup failed: {e}"));
-                    schedule(r, now, first, Some(max));
-                    true
-                })
-                .await?;
-                Ok(false)
-            }
-        }
     }
 }
 

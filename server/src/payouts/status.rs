@@ -1,11 +1,12 @@
 //! Status truth for payouts: what the gateway reports (notifications, polls) applied to the
-//! stored payout, and the reconciler's step for one payout (poll, lookup, resend).
+//! stored payout, and the reconciler's step for one payout (a poll, or a lookup whose answer
+//! [`super::unsure`] acts on).
 //!
 //! Rules: a final status never changes (a different final report is logged and ignored); a
 //! report may arrive before the create call's answer is stored — it is matched by the order
 //! id and adopts the gateway's id.
 
-use shared::gateway::StatusRequest;
+use shared::gateway::{PayoutStatusResponse, StatusRequest};
 use shared::{GatewayPaymentId, Money, OrderId, PaymentStatus};
 
 use super::send::schedule;
@@ -23,6 +24,17 @@ pub struct PayoutReport {
     pub status: PaymentStatus,
     /// Amount paid out, when reported.
     pub paid_amount: Option<Money>,
+}
+
+impl From<&PayoutStatusResponse> for PayoutReport {
+    fn from(status: &PayoutStatusResponse) -> PayoutReport {
+        PayoutReport {
+            gateway_payout_id: status.id,
+            gateway_order_id: Some(status.order_id.clone()),
+            status: status.payment_status,
+            paid_amount: status.payment_amount,
+        }
+    }
 }
 
 /// What applying a report did.
@@ -114,10 +126,10 @@ impl Payouts {
         Ok(self.inner.store.payouts_due(self.now(), limit).await?)
     }
 
-    /// The reconciler's step for one due payout: a status poll (sent, waiting), a lookup by
-    /// order id (a send whose sender is gone), or a lookup and then a resend with the same
-    /// order id (unknown outcome, the gateway had none). The payout is claimed first by moving
-    /// its next check forward, so a second reconciler (another replica) leaves it alone.
+    /// The reconciler's step for one due payout: a status poll (sent, waiting) or a lookup by
+    /// order id (an unsettled create outcome; a re-send may follow). The payout is claimed
+    /// first by moving its next check forward, so a second reconciler (another replica)
+    /// leaves it alone.
     pub async fn check(&self, record: PayoutRecord) -> Result<(), PayoutError> {
         let now = self.now();
         let settings = &self.inner.settings;
@@ -126,8 +138,10 @@ impl Payouts {
         match record.state {
             PayoutState::Refused => return Ok(()),
             PayoutState::Sent => schedule(&mut claimed, now, first, Some(max)),
-            PayoutState::Sending => schedule(&mut claimed, now, first, Some(max)),
-            PayoutState::Unknown => claimed.next_check_at = Some(self.send_deadline(now)),
+            // Until any call made now is over; the answer sets the next look.
+            PayoutState::Sending | PayoutState::Unknown | PayoutState::Unresolved => {
+                claimed.next_check_at = Some(self.send_deadline(now))
+            }
         }
         if !self.inner.store.update_payout(&mut claimed, None).await? {
             return Ok(());
@@ -135,8 +149,9 @@ impl Payouts {
         match claimed.state {
             PayoutState::Refused => Ok(()),
             PayoutState::Sent => self.poll(claimed).await,
-            PayoutState::Sending => self.look_up(claimed).await.map(|_| ()),
-            PayoutState::Unknown => self.look_up_then_resend(claimed).await,
+            PayoutState::Sending | PayoutState::Unknown | PayoutState::Unresolved => {
+                self.look_up(claimed).await.map(|_| ())
+            }
         }
     }
 
@@ -151,64 +166,12 @@ impl Payouts {
             .payout_status(&StatusRequest::Id(id))
             .await
         {
-            Ok(status) => {
-                let report = PayoutReport {
-                    gateway_payout_id: status.id,
-                    gateway_order_id: Some(status.order_id.clone()),
-                    status: status.payment_status,
-                    paid_amount: status.payment_amount,
-                };
-                self.apply_report(&report).await.map(|_| ())
-            }
+            Ok(status) => self
+                .apply_report(&PayoutReport::from(&status))
+                .await
+                .map(|_| ()),
             Err(e) => {
                 tracing::warn!(payout = %record.id, error = %e, "payout status poll failed; backing off");
-                Ok(())
-            }
-        }
-    }
-
-    /// An unknown outcome: asks for the order id once more; resends (same order id) only when
-    /// the gateway has none.
-    async fn look_up_then_resend(&self, record: PayoutRecord) -> Result<(), PayoutError> {
-        match self
-            .inner
-            .gateway
-            .find_payout(&record.gateway_order_id)
-            .await
-        {
-            Ok(Some(found)) => {
-                self.adopt(record, &found).await?;
-                Ok(())
-            }
-            Ok(None) => {
-                let deadline = self.send_deadline(self.now());
-                let mut sending = record.clone();
-                sending.state = PayoutState::Sending;
-                sending.sends = sending.sends.saturating_add(1);
-                sending.next_check_at = Some(deadline);
-                sending.updated_at = self.now();
-                if !self.inner.store.update_payout(&mut sending, None).await? {
-                    return Ok(());
-                }
-                tracing::info!(payout = %sending.id, send = sending.sends,
-                    "the gateway has no payout under its order id: sending again with the same order id");
-                self.send(sending).await.map(|_| ())
-            }
-            Err(e) => {
-                tracing::warn!(payout = %record.id, error = %e, "payout lookup failed; backing off");
-                let (first, max) = (
-                    self.inner.settings.reconciler.first_poll,
-                    self.inner.settings.reconciler.max_poll,
-                );
-                self.update(record, |r, now| {
-                    if r.state != PayoutState::Unknown {
-                        return false;
-                    }
-                    r.last_error = Some(format!("status lookup failed: {e}"));
-                    schedule(r, now, first, Some(max));
-                    true
-                })
-                .await?;
                 Ok(())
             }
         }

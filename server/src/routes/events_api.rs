@@ -27,7 +27,7 @@ pub struct Event {
     /// `evt_…`: the receiver's de-duplication key.
     pub id: String,
     /// `payment.paid`, `payment.underpaid`, `payment.double_paid`, `payment.failed`,
-    /// `payment.cancelled`, `payment.expired`, `payout.paid`, `payout.failed`, ….
+    /// `payment.cancelled`, `payment.expired`, `payout.paid`, `payout.failed`, `payout.unknown`.
     #[serde(rename = "type")]
     pub kind: String,
     /// When it happened (RFC 3339).

@@ -131,6 +131,7 @@ pub fn build_router(state: AppState) -> Router {
         .route("/api/v1/events/{id}/resend", post(events_api::resend))
         .route("/api/v1/payouts", post(payouts::create).get(payouts::list))
         .route("/api/v1/payouts/{id}", get(payouts::details))
+        .route("/api/v1/payouts/{id}/refresh", post(payouts::refresh))
         .route("/api/v1/balance", get(payouts::balance));
     let mut public = Router::new()
         .route("/api/v1/checkout/{token}", get(widget::view))

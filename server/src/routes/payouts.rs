@@ -36,8 +36,9 @@ impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKeyHeader {
 /// Send a new `Idempotency-Key` for every new payout and the same one to retry it: the same
 /// key with the same request answers the stored payout (`200`) without sending anything; with
 /// another request it is a `409 idempotency_conflict`. A payout whose gateway answer was lost
-/// is answered `202` in status `creating`: it is looked up at the gateway by its order id, then
-/// sent again with the same order id if the gateway has none — never twice.
+/// is answered `202` in status `creating`: it is looked up at the gateway by its order id, and
+/// sent again with the same order id only once the gateway has said for a whole grace period
+/// that it has none; if the outcome stays unknown it becomes `unknown` — never a second payout.
 #[utoipa::path(post, path = "/api/v1/payouts", tag = "merchant",
     request_body = PayoutBody,
     params(("Idempotency-Key" = String, Header, description = "1–255 printable ASCII characters; one per payout")),
@@ -62,7 +63,7 @@ pub async fn create(
     let created = state.payouts.create(key, &body).await?;
     let status = match (created.replayed, created.payout.status) {
         (true, _) => StatusCode::OK,
-        (false, PayoutStatus::Creating) => StatusCode::ACCEPTED,
+        (false, PayoutStatus::Creating | PayoutStatus::Unknown) => StatusCode::ACCEPTED,
         (false, _) => StatusCode::CREATED,
     };
     Ok((status, Json(created.payout)))
@@ -83,6 +84,30 @@ pub async fn details(
     Path(id): Path<String>,
 ) -> Result<Json<PayoutView>, ApiError> {
     Ok(Json(state.payouts.get(&id).await?))
+}
+
+/// Ask the gateway about a payout now and apply its answer.
+///
+/// Looks the payout up by the gateway's id when known, else by its order id, and applies what
+/// the gateway says exactly as a notification or the background checks would (a `creating`
+/// or `unknown` payout the gateway holds becomes `pending`, `paid` or `failed`). A final payout
+/// is answered as stored, without a call.
+#[utoipa::path(post, path = "/api/v1/payouts/{id}/refresh", tag = "merchant",
+    params(("id" = String, Path, description = "Payout id (UUID)")),
+    security(("api_key" = [])),
+    responses(
+        (status = 200, description = "The payout after the gateway's answer", body = PayoutView),
+        (status = 401, description = "`unauthorized`", body = super::openapi::schemas::ApiErrorBody),
+        (status = 404, description = "`payout_not_found`", body = super::openapi::schemas::ApiErrorBody),
+        (status = 502, description = "`gateway_unavailable`, `gateway_auth_failed`: the gateway did not answer usably; the payout is unchanged", body = super::openapi::schemas::ApiErrorBody),
+        (status = 504, description = "`gateway_timeout`", body = super::openapi::schemas::ApiErrorBody),
+    ))]
+pub async fn refresh(
+    _: Merchant,
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<PayoutView>, ApiError> {
+    Ok(Json(state.payouts.refresh(&id).await?))
 }
 
 /// List payouts, newest first; pages follow `next_cursor`.

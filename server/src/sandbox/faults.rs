@@ -30,6 +30,10 @@ pub struct FaultSettings {
     pub timeout_hold_ms: u64,
     /// The next N gateway calls take effect and answer 200 with a truncated JSON body.
     pub malformed_next: u32,
+    /// `v1/payout/status` by `order_id` answers "not found" (404) for a payout made less than
+    /// this many milliseconds ago (sandbox clock), although it exists: a gateway slow to
+    /// show what it recorded.
+    pub hide_payouts_from_lookup_ms: u64,
     /// The next N notifications are never sent.
     pub drop_notifications: u32,
     /// The next N notifications are delivered twice.
@@ -53,6 +57,7 @@ impl Default for FaultSettings {
             timeout_next: 0,
             timeout_hold_ms: 120_000,
             malformed_next: 0,
+            hide_payouts_from_lookup_ms: 0,
             drop_notifications: 0,
             duplicate_notifications: 0,
             notify_retry_base_ms: 1_000,
@@ -86,6 +91,7 @@ pub struct FaultPatch {
     timeout_next: Option<u32>,
     timeout_hold_ms: Option<u64>,
     malformed_next: Option<u32>,
+    hide_payouts_from_lookup_ms: Option<u64>,
     drop_notifications: Option<u32>,
     duplicate_notifications: Option<u32>,
     notify_retry_base_ms: Option<u64>,
@@ -105,6 +111,7 @@ impl FaultPatch {
             timeout_next,
             timeout_hold_ms,
             malformed_next,
+            hide_payouts_from_lookup_ms,
             drop_notifications,
             duplicate_notifications,
             notify_retry_base_ms,
@@ -149,8 +156,8 @@ pub(crate) enum NotifyFault {
 pub struct FaultEvent {
     /// Sandbox time, RFC 3339.
     pub at: String,
-    /// `latency`, `fail`, `fail_after_commit`, `timeout`, `malformed`, `drop_notification`,
-    /// `duplicate_notification`.
+    /// `latency`, `fail`, `fail_after_commit`, `timeout`, `malformed`, `hide_payout`,
+    /// `drop_notification`, `duplicate_notification`.
     pub kind: &'static str,
     /// The gateway path or the notification's target.
     pub target: String,
@@ -216,6 +223,12 @@ impl Faults {
             None
         };
         CallFaults { latency, outcome }
+    }
+
+    /// Whether a lookup by order id is to miss a payout made at `created_ms`, at `now_ms`.
+    pub fn hides_payout(&self, created_ms: i64, now_ms: i64) -> bool {
+        let hide = lock(&self.settings).hide_payouts_from_lookup_ms;
+        hide > 0 && now_ms.saturating_sub(created_ms) < i64::try_from(hide).unwrap_or(i64::MAX)
     }
 
     /// Takes the fault for the next notification, if any.
@@ -305,6 +318,18 @@ mod tests {
         assert!(serde_json::from_str::<FaultPatch>(r#"{"fail_nxt":1}"#).is_err());
         assert_eq!(faults.take_notification(), Some(NotifyFault::Drop));
         assert_eq!(faults.take_notification(), None);
+    }
+
+    #[test]
+    fn payouts_are_hidden_from_lookups_only_while_young() {
+        let faults = Faults::new(FaultSettings::default());
+        assert!(!faults.hides_payout(1_000, 1_000));
+        let patch: FaultPatch =
+            serde_json::from_str(r#"{"hide_payouts_from_lookup_ms":60000}"#).unwrap();
+        faults.update(patch);
+        assert!(faults.hides_payout(1_000, 1_000));
+        assert!(faults.hides_payout(1_000, 60_999));
+        assert!(!faults.hides_payout(1_000, 61_000));
     }
 
     #[test]

@@ -128,6 +128,18 @@ async fn payout_status(
     let payout = ledger
         .find_payout(&account.uuid, &lookup)
         .ok_or(GatewayError::NotFound)?;
+    if matches!(lookup, validate::Lookup::OrderId(_))
+        && sb
+            .faults()
+            .hides_payout(payout.created_at_ms, sb.clock().now_ms())
+    {
+        sb.record_fault(
+            "hide_payout",
+            paths::PAYOUT_STATUS,
+            format!("payout {} answered as not found", payout.id),
+        );
+        return Err(GatewayError::NotFound);
+    }
     payout.status_response().map(Json).ok_or_else(unshowable)
 }
 

@@ -35,11 +35,13 @@ pub enum EventKind {
     PayoutPaid,
     /// A payout failed.
     PayoutFailed,
+    /// A payout's outcome stays unknown (not final; never sent again, never reported failed).
+    PayoutUnknown,
 }
 
 impl EventKind {
     /// Every kind, in documentation order.
-    pub const ALL: [EventKind; 8] = [
+    pub const ALL: [EventKind; 9] = [
         EventKind::PaymentPaid,
         EventKind::PaymentUnderpaid,
         EventKind::PaymentDoublePaid,
@@ -48,6 +50,7 @@ impl EventKind {
         EventKind::PaymentExpired,
         EventKind::PayoutPaid,
         EventKind::PayoutFailed,
+        EventKind::PayoutUnknown,
     ];
 
     /// The wire name (`type` of the event JSON).
@@ -61,6 +64,7 @@ impl EventKind {
             EventKind::PaymentExpired => "payment.expired",
             EventKind::PayoutPaid => "payout.paid",
             EventKind::PayoutFailed => "payout.failed",
+            EventKind::PayoutUnknown => "payout.unknown",
         }
     }
 

@@ -1,4 +1,4 @@
-//! Payout rows (`server/migrations/0002_payouts.sql`).
+//! Payout rows (`server/migrations/0002_payouts.sql`, `0006_payouts_unknown.sql`).
 //!
 //! Every write after the insert is guarded by the row's `version` (compare and bump), so a
 //! notification, the reconciler, a start-up recovery on another replica and the create call
@@ -48,6 +48,8 @@ pub struct PayoutRecord {
     pub last_error: Option<String>,
     /// Create calls made.
     pub sends: u32,
+    /// When the gateway first said it has no payout under `gateway_order_id`.
+    pub first_not_found_at: Option<OffsetDateTime>,
     /// Write guard: the version read.
     pub version: i64,
     /// When the reconciler looks at it next (`None`: never again).
@@ -67,6 +69,7 @@ impl PayoutRecord {
     pub fn status(&self) -> PayoutStatus {
         match self.state {
             PayoutState::Sending | PayoutState::Unknown => PayoutStatus::Creating,
+            PayoutState::Unresolved => PayoutStatus::Unknown,
             PayoutState::Refused => PayoutStatus::Rejected,
             PayoutState::Sent => self
                 .gateway_status
@@ -82,7 +85,7 @@ macro_rules! columns {
          account_number, bic, bank, holder, order_id, description, service, gateway_order_id, \
          state, status, gateway_payout_id, gateway_status, paid_amount_kopecks, rejection, \
          last_error, sends, version, next_check_at, check_interval_secs, created_at, \
-         updated_at, finished_at"
+         updated_at, finished_at, first_not_found_at"
     };
 }
 
@@ -147,9 +150,9 @@ impl Store {
              bank_member_id, account_number, bic, bank, holder, order_id, description, service, \
              gateway_order_id, state, status, gateway_payout_id, gateway_status, \
              paid_amount_kopecks, rejection, last_error, sends, version, next_check_at, \
-             check_interval_secs, created_at, updated_at, finished_at) \
+             check_interval_secs, created_at, updated_at, finished_at, first_not_found_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
-             $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29)",
+             $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30)",
         )
         .bind(p.id.as_str())
         .bind(p.idempotency_key.as_str())
@@ -180,6 +183,7 @@ impl Store {
         .bind(ms(p.created_at))
         .bind(ms(p.updated_at))
         .bind(p.finished_at.map(ms))
+        .bind(p.first_not_found_at.map(ms))
         .execute(&mut *self.write().await?)
         .await
         .map_err(|e| conflict(e, "idempotency_key"))?;
@@ -199,8 +203,8 @@ impl Store {
             "UPDATE payouts SET state = $1, status = $2, gateway_payout_id = $3, \
              gateway_status = $4, paid_amount_kopecks = $5, rejection = $6, last_error = $7, \
              sends = $8, version = version + 1, next_check_at = $9, check_interval_secs = $10, \
-             updated_at = $11, finished_at = $12, bank = $13 \
-             WHERE id = $14 AND version = $15",
+             updated_at = $11, finished_at = $12, bank = $13, first_not_found_at = $14 \
+             WHERE id = $15 AND version = $16",
         )
         .bind(p.state.as_str())
         .bind(p.status().as_str())
@@ -215,6 +219,7 @@ impl Store {
         .bind(ms(p.updated_at))
         .bind(p.finished_at.map(ms))
         .bind(recipient_columns(&p.request.recipient)[4])
+        .bind(p.first_not_found_at.map(ms))
         .bind(p.id.as_str())
         .bind(p.version)
         .execute(&mut *tx)
@@ -438,6 +443,10 @@ fn payout_row(row: &AnyRow) -> Result<PayoutRecord, StoreError> {
         })?,
         last_error: row.try_get("last_error")?,
         sends: u32::try_from(row.try_get::<i64, _>("sends")?).map_err(|e| corrupt("sends", e))?,
+        first_not_found_at: row
+            .try_get::<Option<i64>, _>("first_not_found_at")?
+            .map(time)
+            .transpose()?,
         version: row.try_get("version")?,
         next_check_at: row
             .try_get::<Option<i64>, _>("next_check_at")?

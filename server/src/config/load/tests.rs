@@ -43,6 +43,7 @@ fn defaults_are_sandbox_mode_on_localhost() {
     assert_eq!(config.reconciler.min_call_interval, Duration::from_secs(10));
     assert_eq!(config.reconciler.first_poll, Duration::from_secs(10));
     assert_eq!(config.reconciler.max_poll, Duration::from_secs(300));
+    assert_eq!(config.reconciler.payout_grace, Duration::from_secs(900));
     assert_eq!(config.server.body_limit, 64 * 1024);
     assert!(config.server.api_key.is_none());
 }
@@ -67,6 +68,7 @@ fn env_overrides_file_and_flags_override_env() {
             ("CHECKOUT_CHECKOUT__METHODS", "account_form, sbp"),
             ("CHECKOUT_API_KEY", "0123456789abcdef-key"),
             ("CHECKOUT_RECONCILER__TICK_MILLIS", "50"),
+            ("CHECKOUT_RECONCILER__PAYOUT_GRACE_SECS", "1200"),
             ("UNRELATED", "x"),
         ],
     )
@@ -86,6 +88,7 @@ fn env_overrides_file_and_flags_override_env() {
     );
     assert_eq!(config.reconciler.first_poll, Duration::from_secs(2));
     assert_eq!(config.reconciler.tick, Duration::from_millis(50));
+    assert_eq!(config.reconciler.payout_grace, Duration::from_secs(1200));
     assert_eq!(
         config.server.cors_origins,
         CorsOrigins::List(vec!["https://shop.example.ru".into()])
@@ -191,6 +194,10 @@ fn errors_name_the_exact_key_and_its_origin() {
         (
             load_text("[reconciler]\nmax_poll_secs = 5\n", &[]),
             "config error: reconciler.max_poll_secs: must be at least reconciler.first_poll_secs (10)",
+        ),
+        (
+            load_text("[reconciler]\npayout_grace_secs = 5\n", &[]),
+            "config error: reconciler.payout_grace_secs: must be between 60 and 604800, got 5",
         ),
         (
             load_text("", &[("CHECKOUT_SERVER__LISTEN__X", "1")]),

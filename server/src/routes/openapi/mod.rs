@@ -20,6 +20,7 @@ use utoipa::{Modify, OpenApi};
         super::payouts::create,
         super::payouts::list,
         super::payouts::details,
+        super::payouts::refresh,
         super::payouts::balance,
         super::events_api::list,
         super::events_api::details,

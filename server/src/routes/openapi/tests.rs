@@ -317,3 +317,27 @@ fn every_error_code_is_documented_somewhere() {
         assert!(documented, "{code}");
     }
 }
+
+#[test]
+fn the_payout_refresh_route_and_the_unknown_status_are_documented() {
+    let doc: Value = serde_json::from_str(&json()).unwrap();
+    let refresh = &doc["paths"]["/api/v1/payouts/{id}/refresh"]["post"];
+    assert!(refresh.is_object(), "{:#}", doc["paths"]);
+    assert_eq!(refresh["security"][0]["api_key"], json!([]));
+    assert_eq!(
+        refresh["responses"]["200"]["content"]["application/json"]["schema"]["$ref"],
+        "#/components/schemas/PayoutView"
+    );
+    for status in ["404", "502", "504"] {
+        assert!(refresh["responses"][status].is_object(), "{status}");
+    }
+    let statuses = &doc["components"]["schemas"]["PayoutStatus"];
+    let unknown = json!("unknown");
+    let documented = statuses["enum"]
+        .as_array()
+        .into_iter()
+        .chain(statuses["oneOf"].as_array())
+        .flatten()
+        .any(|s| *s == unknown || s["enum"].as_array().is_some_and(|e| e.contains(&unknown)));
+    assert!(documented, "{statuses:#}");
+}

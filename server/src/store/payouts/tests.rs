@@ -38,6 +38,7 @@ fn record(key: &str, at: OffsetDateTime) -> PayoutRecord {
         rejection: None,
         last_error: None,
         sends: 1,
+        first_not_found_at: None,
         version: 0,
         next_check_at: Some(at),
         check_interval_secs: None,
@@ -170,5 +171,26 @@ async fn lists_are_newest_first_and_due_checks_follow_the_schedule() {
             .unwrap()
             .len(),
         3
+    );
+}
+
+#[tokio::test]
+async fn an_unresolved_payout_keeps_its_first_not_found_time_and_counts_as_unknown() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path()).await;
+    let at = datetime!(2026-11-28 10:00:00 UTC);
+    let p = record("k-u", at);
+    store.insert_payout(&p).await.unwrap();
+    let mut unsure = p.clone();
+    unsure.state = PayoutState::Unresolved;
+    unsure.sends = 2;
+    unsure.first_not_found_at = Some(at + time::Duration::seconds(1));
+    assert!(store.update_payout(&mut unsure, None).await.unwrap());
+    let read = store.payout(&p.id).await.unwrap().unwrap();
+    assert_eq!(read, unsure);
+    assert_eq!(read.status(), PayoutStatus::Unknown);
+    assert_eq!(
+        store.payout_counts_by_status().await.unwrap(),
+        [("unknown".to_owned(), 1)]
     );
 }
