@@ -172,7 +172,7 @@ fn ru(msg: Msg) -> &'static str {
         Msg::PaidText => "Спасибо! Магазин получил ваш платёж.",
         Msg::UnderpaidTitle => "Оплачено не полностью",
         Msg::UnderpaidText => {
-            "Магазин получил не всю сумму. Не платите повторно — свяжитесь с магазином, чтобы доплатить или вернуть деньги."
+            "Магазин получил не всю сумму. Не платите повторно\u{a0}— свяжитесь с магазином, чтобы доплатить или вернуть деньги."
         }
         Msg::FailedTitle => "Платёж не прошёл",
         Msg::FailedText => "Деньги не списаны. Попробуйте ещё раз или выберите другой способ.",
@@ -239,7 +239,7 @@ fn en(msg: Msg) -> &'static str {
         Msg::PaidText => "Thank you! The shop has received your payment.",
         Msg::UnderpaidTitle => "Paid in part",
         Msg::UnderpaidText => {
-            "The shop did not receive the full amount. Do not pay again — contact the shop to pay the rest or get a refund."
+            "The shop did not receive the full amount. Do not pay again\u{a0}— contact the shop to pay the rest or get a refund."
         }
         Msg::FailedTitle => "Payment failed",
         Msg::FailedText => "No money was taken. Try again or choose another method.",
@@ -258,11 +258,12 @@ fn en(msg: Msg) -> &'static str {
 }
 
 /// What came against what was asked, both amounts already formatted: `Оплачено 1,00 ₽ из
-/// 1 500,00 ₽`, `Paid ₽1.00 of ₽1,500.00`.
+/// 1 500,00 ₽`, `Paid ₽1.00 of ₽1,500.00`. The preposition stays with the amount after it, so a
+/// narrow screen breaks the line as "Оплачено 1,00 ₽ / из 1 500,00 ₽".
 pub fn paid_of(locale: Locale, paid: &str, asked: &str) -> String {
     match locale {
-        Locale::Ru => format!("Оплачено {paid} из {asked}"),
-        Locale::En => format!("Paid {paid} of {asked}"),
+        Locale::Ru => format!("Оплачено {paid} из\u{a0}{asked}"),
+        Locale::En => format!("Paid {paid} of\u{a0}{asked}"),
     }
 }
 
@@ -423,8 +424,11 @@ mod tests {
 
     #[test]
     fn paid_of_reads_in_both_languages() {
-        assert_eq!(paid_of(Locale::Ru, "1 ₽", "2 ₽"), "Оплачено 1 ₽ из 2 ₽");
-        assert_eq!(paid_of(Locale::En, "₽1", "₽2"), "Paid ₽1 of ₽2");
+        assert_eq!(
+            paid_of(Locale::Ru, "1 ₽", "2 ₽"),
+            "Оплачено 1 ₽ из\u{a0}2 ₽"
+        );
+        assert_eq!(paid_of(Locale::En, "₽1", "₽2"), "Paid ₽1 of\u{a0}₽2");
     }
 
     #[test]
