@@ -183,6 +183,22 @@ impl CheckoutServer {
         );
     }
 
+    /// `POST /sandbox/control/payments/{id}/paid {"amount": amount}`: the gateway reports the
+    /// payment paid with `amount` (`"1.00"`), which may be less than asked.
+    pub fn pay_amount(&self, gateway_id: u64, amount: &str) {
+        let answer = self.call(
+            "POST",
+            &format!("/sandbox/control/payments/{gateway_id}/paid"),
+            Some(json!({ "amount": amount })),
+        );
+        assert!(
+            (200..300).contains(&answer.status),
+            "sandbox paid {amount}: {} {}",
+            answer.status,
+            answer.text()
+        );
+    }
+
     /// `POST /sandbox/control/clock/advance?secs=N`.
     pub fn advance_clock(&self, secs: u64) {
         let answer = self.call(
@@ -320,7 +336,7 @@ fn serve_shop(stream: TcpStream, checkout: &str) {
 <style>{HOSTILE_CSS}</style></head>
 <body><h1>Checkout</h1>
 <div id="pay"></div>{blocker}
-<script>window.widgetEvents = []; for (const t of ["ready","method_selected","requisites_shown","paid","failed","cancelled","expired","error"]) document.addEventListener(t, e => window.widgetEvents.push(t + " " + JSON.stringify(e.detail)));</script>
+<script>window.widgetEvents = []; for (const t of ["ready","method_selected","requisites_shown","paid","underpaid","failed","cancelled","expired","error"]) document.addEventListener(t, e => window.widgetEvents.push(t + " " + JSON.stringify(e.detail)));</script>
 <script type="module" src="{checkout}/widget/v1/checkout.js" data-token="{token}" data-target="#pay" data-locale="{locale}"></script>
 </body></html>"##
             );

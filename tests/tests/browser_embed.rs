@@ -310,3 +310,33 @@ async fn styled_without_constructed_stylesheets_under_a_strict_policy() {
     assert!(errors.is_empty(), "console errors: {errors:#?}");
     t.close().await;
 }
+
+/// A partial payment reaches the shop's page as `underpaid` with the money received, never as
+/// `paid`, and the buyer reads "Paid X of Y" in the widget.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_partial_payment_reaches_the_shop_page_as_underpaid() {
+    let t = open_shop(None, &["sbp"], "en", "/embed?token={token}&locale=en").await;
+    let (server, browser, id) = (&t.server, &t.browser, t.id.clone());
+    browser.click("method-sbp").await;
+    browser.wait_for("requisite-phone").await;
+    let gateway_id = server.gateway_payment_id(&id).unwrap();
+    server.pay_amount(gateway_id, "1.00");
+    browser.wait_status("underpaid").await;
+    let underpaid = until_event(browser, "underpaid").await;
+    let detail: Value = serde_json::from_str(underpaid.trim_start_matches("underpaid ")).unwrap();
+    assert_eq!(detail["status"], json!("underpaid"), "{underpaid}");
+    assert_eq!(detail["method"], json!("sbp"), "{underpaid}");
+    assert_eq!(detail["paid_amount"], json!("1.00"), "{underpaid}");
+    assert_eq!(
+        browser.text("underpaid-amounts").await.unwrap(),
+        "Paid ₽1.00 of\u{a0}₽1,500.00"
+    );
+    let events = shop_events(browser).await;
+    assert!(
+        !events.iter().any(|e| e.starts_with("paid ")),
+        "announced as paid: {events:?}"
+    );
+    let errors = browser.console_errors().await;
+    assert!(errors.is_empty(), "console errors: {errors:#?}");
+    t.close().await;
+}

@@ -1,6 +1,7 @@
 //! The hosted payment page in headless Chromium: its strict CSP holds with no console errors,
 //! Russian and English, a reload resumes the same requisites and timer; prints the time from
-//! navigation to requisites on screen and saves mobile and desktop screenshots.
+//! navigation to requisites on screen and saves mobile and desktop screenshots; a partial
+//! payment ends on the "paid in part" screen.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::Path;
@@ -176,6 +177,84 @@ async fn time_to_requisites_and_screenshots() {
         .screenshot(&dir.join("hosted-mobile-375x812.png"))
         .await;
     println!("screenshots in {}", dir.display());
+    let errors = browser.console_errors().await;
+    assert!(errors.is_empty(), "console errors: {errors:#?}");
+    browser.close().await;
+}
+
+/// A buyer transfers less than asked: the gateway reports the payment paid with 1,00 ₽ of
+/// 1 500,00 ₽. The page says so, tells them not to pay again, links back by the fail URL (never
+/// the success URL), and keeps saying it after a reload; desktop and phone screenshots.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_partial_payment_shows_paid_x_of_y_and_what_to_do() {
+    let _serial = serial().await;
+    let server = CheckoutServer::start(&[]);
+    let (id, token) = server.create_session(&["sbp", "card_transfer"], "ru");
+    let browser = Browser::start().await;
+    let dir = screenshots_dir();
+    let url = format!("{}/pay/{token}", server.base);
+    browser.goto(&url).await;
+    browser.click("method-card_transfer").await;
+    browser.wait_for("requisite-card_number").await;
+    let gateway_id = server
+        .gateway_payment_id(&id)
+        .unwrap_or_else(|| panic!("no gateway payment id\n{}", server.logs()));
+
+    server.pay_amount(gateway_id, "1.00");
+    browser.wait_status("underpaid").await;
+    let says_underpaid = async || {
+        assert_eq!(
+            browser.attr("final", "data-status").await.as_deref(),
+            Some("underpaid")
+        );
+        assert_eq!(
+            browser.text("final-title").await.unwrap(),
+            "Оплачено не полностью"
+        );
+        assert_eq!(
+            browser.text("underpaid-amounts").await.unwrap(),
+            "Оплачено 1,00\u{a0}₽ из\u{a0}1\u{202f}500,00\u{a0}₽"
+        );
+        let next = browser.text("final-text").await.unwrap();
+        assert!(next.contains("Не платите повторно"), "{next}");
+        let class = browser.attr("final", "class").await.unwrap_or_default();
+        assert!(
+            !class.contains("akc-final-ok"),
+            "styled as a success: {class}"
+        );
+        assert!(
+            browser.text("try-again").await.is_none(),
+            "no second payment"
+        );
+        assert_eq!(
+            browser.attr("back-to-shop", "href").await.as_deref(),
+            Some("https://shop.example/cart"),
+            "back by the fail URL"
+        );
+    };
+    says_underpaid().await;
+    browser.resize(1280, 800).await;
+    browser
+        .screenshot(&dir.join("hosted-underpaid-desktop-1280x800.png"))
+        .await;
+
+    // A phone, and a fresh load: the view itself carries the money received.
+    browser.resize(375, 812).await;
+    browser.goto(&url).await;
+    browser.wait_status("underpaid").await;
+    says_underpaid().await;
+    browser
+        .screenshot(&dir.join("hosted-underpaid-mobile-375x812.png"))
+        .await;
+
+    browser.goto(&format!("{url}?lang=en")).await;
+    browser.wait_status("underpaid").await;
+    assert_eq!(
+        browser.text("underpaid-amounts").await.unwrap(),
+        "Paid ₽1.00 of\u{a0}₽1,500.00"
+    );
+    let next = browser.text("final-text").await.unwrap();
+    assert!(next.contains("Do not pay again"), "{next}");
     let errors = browser.console_errors().await;
     assert!(errors.is_empty(), "console errors: {errors:#?}");
     browser.close().await;
