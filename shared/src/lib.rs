@@ -20,6 +20,8 @@ mod ip;
 mod lifetime;
 mod method;
 mod money;
+#[cfg(feature = "openapi")]
+mod openapi;
 mod phone;
 mod serde_util;
 mod status;

@@ -29,6 +29,7 @@ pub enum Flow {
 
 /// A pay-in method as our API and widget name it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Method {
     /// Redirect to the gateway's hosted card form.

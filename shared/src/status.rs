@@ -23,6 +23,7 @@ pub struct StatusParseError(String);
 
 /// `payment_status` of a gateway payment or payout (§3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum PaymentStatus {
     /// In progress; every payment starts here.
@@ -104,6 +105,7 @@ impl FromStr for PaymentStatus {
 /// The status of one of our checkout sessions — the one closed enum the server and the widget
 /// share (the widget's `data-status`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum SessionStatus {
     /// Created; the buyer has not chosen a method yet, no gateway payment exists.

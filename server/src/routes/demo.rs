@@ -16,8 +16,8 @@ pub const DEMO_AMOUNT_KOPECKS: u64 = 150_000;
 /// Create a session for the demo cart.
 #[utoipa::path(post, path = "/demo/api/sessions", tag = "sandbox",
     responses(
-        (status = 201, description = "A session for the demo cart", body = super::openapi::schemas::SessionCreated),
-        (status = 429, description = "`rate_limited`", body = super::openapi::schemas::ApiErrorBody),
+        (status = 201, description = "A session for the demo cart", body = shared::api::SessionCreated),
+        (status = 429, description = "`rate_limited`", body = shared::api::ApiErrorBody),
     ))]
 pub async fn create(
     State(state): State<AppState>,

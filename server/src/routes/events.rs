@@ -24,8 +24,8 @@ pub const HEARTBEAT: Duration = Duration::from_secs(15);
     params(("token" = String, Path, description = "Session token")),
     responses(
         (status = 200, description = "`text/event-stream` of `status` events (data: StatusUpdate JSON); `:heartbeat` comments every 15 s; closes after a final status", content_type = "text/event-stream"),
-        (status = 404, description = "`session_not_found`", body = super::openapi::schemas::ApiErrorBody),
-        (status = 429, description = "`rate_limited`", body = super::openapi::schemas::ApiErrorBody),
+        (status = 404, description = "`session_not_found`", body = shared::api::ApiErrorBody),
+        (status = 429, description = "`rate_limited`", body = shared::api::ApiErrorBody),
     ))]
 pub async fn events(
     State(state): State<AppState>,

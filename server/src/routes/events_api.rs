@@ -114,8 +114,8 @@ pub struct EventList {
     security(("api_key" = [])),
     responses(
         (status = 200, description = "A page", body = EventList),
-        (status = 400, description = "`invalid_query`", body = super::openapi::schemas::ApiErrorBody),
-        (status = 401, description = "`unauthorized`", body = super::openapi::schemas::ApiErrorBody),
+        (status = 400, description = "`invalid_query`", body = shared::api::ApiErrorBody),
+        (status = 401, description = "`unauthorized`", body = shared::api::ApiErrorBody),
     ))]
 pub async fn list(
     _: Merchant,
@@ -151,8 +151,8 @@ pub async fn list(
     security(("api_key" = [])),
     responses(
         (status = 200, description = "The event", body = Event),
-        (status = 401, description = "`unauthorized`", body = super::openapi::schemas::ApiErrorBody),
-        (status = 404, description = "`event_not_found`", body = super::openapi::schemas::ApiErrorBody),
+        (status = 401, description = "`unauthorized`", body = shared::api::ApiErrorBody),
+        (status = 404, description = "`event_not_found`", body = shared::api::ApiErrorBody),
     ))]
 pub async fn details(
     _: Merchant,
@@ -178,8 +178,8 @@ pub async fn details(
     security(("api_key" = [])),
     responses(
         (status = 202, description = "Queued; the event as it now stands", body = Event),
-        (status = 401, description = "`unauthorized`", body = super::openapi::schemas::ApiErrorBody),
-        (status = 404, description = "`event_not_found`", body = super::openapi::schemas::ApiErrorBody),
+        (status = 401, description = "`unauthorized`", body = shared::api::ApiErrorBody),
+        (status = 404, description = "`event_not_found`", body = shared::api::ApiErrorBody),
     ))]
 pub async fn resend(
     _: Merchant,

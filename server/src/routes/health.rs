@@ -15,19 +15,23 @@ use super::AppState;
 use crate::signing::{Digest, PUBLIC_PEM, PrivateKey, PublicKey};
 
 /// The health answer.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Health {
+    /// `ok` or `degraded`.
     status: &'static str,
+    /// `ok` or `unavailable`.
     database: String,
+    /// `sandbox` or `production`.
     mode: &'static str,
+    /// Server version.
     version: &'static str,
 }
 
 /// Liveness.
 #[utoipa::path(get, path = "/healthz", tag = "operations",
     responses(
-        (status = 200, description = "Healthy", body = super::openapi::schemas::Health),
-        (status = 503, description = "The database does not answer", body = super::openapi::schemas::Health),
+        (status = 200, description = "Healthy", body = Health),
+        (status = 503, description = "The database does not answer", body = Health),
     ))]
 pub async fn healthz(State(state): State<AppState>) -> (StatusCode, Json<Health>) {
     let (status, code, database) = match state.sessions.store().ping().await {

@@ -18,16 +18,16 @@ use crate::store::ListFilter;
 /// The same `order_id` with the same amount and buyer returns the existing session (`200`),
 /// so a retry is safe; with other values it is a `409 order_id_conflict`.
 #[utoipa::path(post, path = "/api/v1/sessions", tag = "merchant",
-    request_body = super::openapi::schemas::CreateSessionRequest,
+    request_body = shared::api::CreateSessionRequest,
     security(("api_key" = [])),
     responses(
-        (status = 201, description = "Created", body = super::openapi::schemas::SessionCreated),
-        (status = 200, description = "This order's session already exists", body = super::openapi::schemas::SessionCreated),
-        (status = 400, description = "Not JSON (`invalid_json`)", body = super::openapi::schemas::ApiErrorBody),
-        (status = 401, description = "No or wrong API key (`unauthorized`)", body = super::openapi::schemas::ApiErrorBody),
-        (status = 409, description = "`order_id_conflict`", body = super::openapi::schemas::ApiErrorBody),
-        (status = 415, description = "`unsupported_media_type`", body = super::openapi::schemas::ApiErrorBody),
-        (status = 422, description = "Invalid fields (`invalid_request`, with `details`)", body = super::openapi::schemas::ApiErrorBody),
+        (status = 201, description = "Created", body = shared::api::SessionCreated),
+        (status = 200, description = "This order's session already exists", body = shared::api::SessionCreated),
+        (status = 400, description = "Not JSON (`invalid_json`)", body = shared::api::ApiErrorBody),
+        (status = 401, description = "No or wrong API key (`unauthorized`)", body = shared::api::ApiErrorBody),
+        (status = 409, description = "`order_id_conflict`", body = shared::api::ApiErrorBody),
+        (status = 415, description = "`unsupported_media_type`", body = shared::api::ApiErrorBody),
+        (status = 422, description = "Invalid fields (`invalid_request`, with `details`)", body = shared::api::ApiErrorBody),
     ))]
 pub async fn create(
     _: Merchant,
@@ -48,9 +48,9 @@ pub async fn create(
     params(("id" = String, Path, description = "Session id (UUID)")),
     security(("api_key" = [])),
     responses(
-        (status = 200, description = "The session", body = super::openapi::schemas::SessionDetails),
-        (status = 401, description = "`unauthorized`", body = super::openapi::schemas::ApiErrorBody),
-        (status = 404, description = "`session_not_found`", body = super::openapi::schemas::ApiErrorBody),
+        (status = 200, description = "The session", body = shared::api::SessionDetails),
+        (status = 401, description = "`unauthorized`", body = shared::api::ApiErrorBody),
+        (status = 404, description = "`session_not_found`", body = shared::api::ApiErrorBody),
     ))]
 pub async fn details(
     _: Merchant,
@@ -74,9 +74,9 @@ pub async fn details(
     ),
     security(("api_key" = [])),
     responses(
-        (status = 200, description = "A page", body = super::openapi::schemas::SessionList),
-        (status = 400, description = "`invalid_query`", body = super::openapi::schemas::ApiErrorBody),
-        (status = 401, description = "`unauthorized`", body = super::openapi::schemas::ApiErrorBody),
+        (status = 200, description = "A page", body = shared::api::SessionList),
+        (status = 400, description = "`invalid_query`", body = shared::api::ApiErrorBody),
+        (status = 401, description = "`unauthorized`", body = shared::api::ApiErrorBody),
     ))]
 pub async fn list(
     _: Merchant,

@@ -21,7 +21,7 @@ use crate::metrics::CONTENT_TYPE;
     security(("api_key" = []), ()),
     responses(
         (status = 200, description = "Prometheus text format 0.0.4", content_type = "text/plain"),
-        (status = 401, description = "`unauthorized` (unless `metrics.public = true`)", body = super::openapi::schemas::ApiErrorBody),
+        (status = 401, description = "`unauthorized` (unless `metrics.public = true`)", body = shared::api::ApiErrorBody),
     ))]
 pub async fn metrics(
     State(state): State<AppState>,

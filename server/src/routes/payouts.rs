@@ -47,12 +47,12 @@ impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKeyHeader {
         (status = 201, description = "Sent: `pending` (or already final)", body = PayoutView),
         (status = 202, description = "Stored, the gateway's answer was lost: `creating`, resolved in the background", body = PayoutView),
         (status = 200, description = "A retry with the same key and request: the stored payout, nothing sent", body = PayoutView),
-        (status = 400, description = "`invalid_idempotency_key` (missing or malformed header), `invalid_json`", body = super::openapi::schemas::ApiErrorBody),
-        (status = 401, description = "`unauthorized`", body = super::openapi::schemas::ApiErrorBody),
-        (status = 409, description = "`idempotency_conflict`: the key was used for another request", body = super::openapi::schemas::ApiErrorBody),
-        (status = 415, description = "`unsupported_media_type`", body = super::openapi::schemas::ApiErrorBody),
-        (status = 422, description = "Invalid fields (`invalid_request`, with `details` by field)", body = super::openapi::schemas::ApiErrorBody),
-        (status = 502, description = "`gateway_rejected` (the gateway refused it: nothing was sent; the payout is stored `rejected`), `gateway_auth_failed`", body = super::openapi::schemas::ApiErrorBody),
+        (status = 400, description = "`invalid_idempotency_key` (missing or malformed header), `invalid_json`", body = shared::api::ApiErrorBody),
+        (status = 401, description = "`unauthorized`", body = shared::api::ApiErrorBody),
+        (status = 409, description = "`idempotency_conflict`: the key was used for another request", body = shared::api::ApiErrorBody),
+        (status = 415, description = "`unsupported_media_type`", body = shared::api::ApiErrorBody),
+        (status = 422, description = "Invalid fields (`invalid_request`, with `details` by field)", body = shared::api::ApiErrorBody),
+        (status = 502, description = "`gateway_rejected` (the gateway refused it: nothing was sent; the payout is stored `rejected`), `gateway_auth_failed`", body = shared::api::ApiErrorBody),
     ))]
 pub async fn create(
     _: Merchant,
@@ -75,8 +75,8 @@ pub async fn create(
     security(("api_key" = [])),
     responses(
         (status = 200, description = "The payout", body = PayoutView),
-        (status = 401, description = "`unauthorized`", body = super::openapi::schemas::ApiErrorBody),
-        (status = 404, description = "`payout_not_found`", body = super::openapi::schemas::ApiErrorBody),
+        (status = 401, description = "`unauthorized`", body = shared::api::ApiErrorBody),
+        (status = 404, description = "`payout_not_found`", body = shared::api::ApiErrorBody),
     ))]
 pub async fn details(
     _: Merchant,
@@ -97,10 +97,10 @@ pub async fn details(
     security(("api_key" = [])),
     responses(
         (status = 200, description = "The payout after the gateway's answer", body = PayoutView),
-        (status = 401, description = "`unauthorized`", body = super::openapi::schemas::ApiErrorBody),
-        (status = 404, description = "`payout_not_found`", body = super::openapi::schemas::ApiErrorBody),
-        (status = 502, description = "`gateway_unavailable`, `gateway_auth_failed`: the gateway did not answer usably; the payout is unchanged", body = super::openapi::schemas::ApiErrorBody),
-        (status = 504, description = "`gateway_timeout`", body = super::openapi::schemas::ApiErrorBody),
+        (status = 401, description = "`unauthorized`", body = shared::api::ApiErrorBody),
+        (status = 404, description = "`payout_not_found`", body = shared::api::ApiErrorBody),
+        (status = 502, description = "`gateway_unavailable`, `gateway_auth_failed`: the gateway did not answer usably; the payout is unchanged", body = shared::api::ApiErrorBody),
+        (status = 504, description = "`gateway_timeout`", body = shared::api::ApiErrorBody),
     ))]
 pub async fn refresh(
     _: Merchant,
@@ -119,8 +119,8 @@ pub async fn refresh(
     security(("api_key" = [])),
     responses(
         (status = 200, description = "A page", body = PayoutList),
-        (status = 400, description = "`invalid_query`", body = super::openapi::schemas::ApiErrorBody),
-        (status = 401, description = "`unauthorized`", body = super::openapi::schemas::ApiErrorBody),
+        (status = 400, description = "`invalid_query`", body = shared::api::ApiErrorBody),
+        (status = 401, description = "`unauthorized`", body = shared::api::ApiErrorBody),
     ))]
 pub async fn list(
     _: Merchant,
@@ -136,9 +136,9 @@ pub async fn list(
     security(("api_key" = [])),
     responses(
         (status = 200, description = "The balance", body = BalanceView),
-        (status = 401, description = "`unauthorized`", body = super::openapi::schemas::ApiErrorBody),
-        (status = 502, description = "`gateway_unavailable`, `gateway_auth_failed`", body = super::openapi::schemas::ApiErrorBody),
-        (status = 504, description = "`gateway_timeout`", body = super::openapi::schemas::ApiErrorBody),
+        (status = 401, description = "`unauthorized`", body = shared::api::ApiErrorBody),
+        (status = 502, description = "`gateway_unavailable`, `gateway_auth_failed`", body = shared::api::ApiErrorBody),
+        (status = 504, description = "`gateway_timeout`", body = shared::api::ApiErrorBody),
     ))]
 pub async fn balance(
     _: Merchant,

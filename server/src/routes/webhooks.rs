@@ -22,7 +22,7 @@ use crate::sessions::{Applied, StatusReport};
     request_body(content_type = "application/x-www-form-urlencoded", description = "Notification fields (§4.2 of the gateway docs), also accepted as a GET query or a JSON object"),
     responses(
         (status = 200, description = "Accepted (or a redelivery): body `OK`", content_type = "text/plain"),
-        (status = 401, description = "`invalid_signature`: nothing changed", body = super::openapi::schemas::ApiErrorBody),
+        (status = 401, description = "`invalid_signature`: nothing changed", body = shared::api::ApiErrorBody),
     ))]
 pub async fn notification(
     State(state): State<AppState>,

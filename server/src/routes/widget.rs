@@ -15,9 +15,9 @@ use crate::sessions::Payer;
 #[utoipa::path(get, path = "/api/v1/checkout/{token}", tag = "widget",
     params(("token" = String, Path, description = "Session token")),
     responses(
-        (status = 200, description = "The session", body = super::openapi::schemas::CheckoutView),
-        (status = 404, description = "`session_not_found`", body = super::openapi::schemas::ApiErrorBody),
-        (status = 429, description = "`rate_limited` (per IP)", body = super::openapi::schemas::ApiErrorBody),
+        (status = 200, description = "The session", body = shared::api::CheckoutView),
+        (status = 404, description = "`session_not_found`", body = shared::api::ApiErrorBody),
+        (status = 429, description = "`rate_limited` (per IP)", body = shared::api::ApiErrorBody),
     ))]
 pub async fn view(
     State(state): State<AppState>,
@@ -31,16 +31,16 @@ pub async fn view(
 /// payment waits starts a new attempt (recorded).
 #[utoipa::path(post, path = "/api/v1/checkout/{token}/pay", tag = "widget",
     params(("token" = String, Path, description = "Session token")),
-    request_body = super::openapi::schemas::PayRequest,
+    request_body = shared::api::PayRequest,
     responses(
-        (status = 200, description = "What the buyer must do", body = super::openapi::schemas::PayAnswer),
-        (status = 404, description = "`session_not_found`", body = super::openapi::schemas::ApiErrorBody),
-        (status = 409, description = "`session_closed`, `too_many_attempts`", body = super::openapi::schemas::ApiErrorBody),
-        (status = 410, description = "`session_expired`", body = super::openapi::schemas::ApiErrorBody),
-        (status = 422, description = "`invalid_request`, `method_not_offered`", body = super::openapi::schemas::ApiErrorBody),
-        (status = 429, description = "`rate_limited`", body = super::openapi::schemas::ApiErrorBody),
-        (status = 502, description = "`gateway_rejected`, `gateway_unavailable`, `gateway_auth_failed`", body = super::openapi::schemas::ApiErrorBody),
-        (status = 504, description = "`gateway_timeout`: try again; no second payment is created", body = super::openapi::schemas::ApiErrorBody),
+        (status = 200, description = "What the buyer must do", body = shared::api::PayAnswer),
+        (status = 404, description = "`session_not_found`", body = shared::api::ApiErrorBody),
+        (status = 409, description = "`session_closed`, `too_many_attempts`", body = shared::api::ApiErrorBody),
+        (status = 410, description = "`session_expired`", body = shared::api::ApiErrorBody),
+        (status = 422, description = "`invalid_request`, `method_not_offered`", body = shared::api::ApiErrorBody),
+        (status = 429, description = "`rate_limited`", body = shared::api::ApiErrorBody),
+        (status = 502, description = "`gateway_rejected`, `gateway_unavailable`, `gateway_auth_failed`", body = shared::api::ApiErrorBody),
+        (status = 504, description = "`gateway_timeout`: try again; no second payment is created", body = shared::api::ApiErrorBody),
     ))]
 pub async fn pay(
     State(state): State<AppState>,
@@ -63,9 +63,9 @@ pub async fn pay(
 #[utoipa::path(get, path = "/api/v1/checkout/{token}/status", tag = "widget",
     params(("token" = String, Path, description = "Session token")),
     responses(
-        (status = 200, description = "Status", body = super::openapi::schemas::StatusUpdate),
-        (status = 404, description = "`session_not_found`", body = super::openapi::schemas::ApiErrorBody),
-        (status = 429, description = "`rate_limited`", body = super::openapi::schemas::ApiErrorBody),
+        (status = 200, description = "Status", body = shared::api::StatusUpdate),
+        (status = 404, description = "`session_not_found`", body = shared::api::ApiErrorBody),
+        (status = 429, description = "`rate_limited`", body = shared::api::ApiErrorBody),
     ))]
 pub async fn status(
     State(state): State<AppState>,
@@ -81,9 +81,9 @@ pub async fn status(
 #[utoipa::path(post, path = "/api/v1/checkout/{token}/check", tag = "widget",
     params(("token" = String, Path, description = "Session token")),
     responses(
-        (status = 200, description = "Status after the check (with `Retry-After` when no upstream call was made)", body = super::openapi::schemas::StatusUpdate),
-        (status = 404, description = "`session_not_found`", body = super::openapi::schemas::ApiErrorBody),
-        (status = 429, description = "`rate_limited`", body = super::openapi::schemas::ApiErrorBody),
+        (status = 200, description = "Status after the check (with `Retry-After` when no upstream call was made)", body = shared::api::StatusUpdate),
+        (status = 404, description = "`session_not_found`", body = shared::api::ApiErrorBody),
+        (status = 429, description = "`rate_limited`", body = shared::api::ApiErrorBody),
     ))]
 pub async fn check(
     State(state): State<AppState>,

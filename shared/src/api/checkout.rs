@@ -10,6 +10,7 @@ use crate::{
 
 /// What the widget shows for a session (`GET /api/v1/checkout/{token}`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CheckoutView {
     /// The merchant's order id.
     pub order_id: OrderId,
@@ -50,6 +51,7 @@ pub struct CheckoutView {
 
 /// Body of `POST /api/v1/checkout/{token}/pay`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PayRequest {
     /// The method the buyer chose.
@@ -58,6 +60,7 @@ pub struct PayRequest {
 
 /// Response of `POST /api/v1/checkout/{token}/pay`: what the buyer must do.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PayAnswer {
     /// The chosen method.
     pub method: Method,
@@ -81,6 +84,7 @@ pub struct PayAnswer {
 
 /// Response of `GET /api/v1/checkout/{token}/status` and the data of each SSE event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StatusUpdate {
     /// Current session status.
     pub status: SessionStatus,

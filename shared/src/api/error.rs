@@ -6,6 +6,7 @@ use crate::FieldErrors;
 
 /// Every error response of our API.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApiErrorBody {
     /// The error.
     pub error: ApiError,
@@ -13,6 +14,7 @@ pub struct ApiErrorBody {
 
 /// The error inside [`ApiErrorBody`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApiError {
     /// Stable snake_case code for programs (`invalid_request`, `session_not_found`, …).
     pub code: String,
@@ -20,6 +22,7 @@ pub struct ApiError {
     pub message: String,
     /// Field name → messages, for validation errors.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<std::collections::HashMap<String, Vec<String>>>))]
     pub details: Option<FieldErrors>,
 }
 

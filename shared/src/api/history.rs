@@ -9,6 +9,7 @@ use crate::{Amount, GatewayPaymentId, Method, OrderId, PaymentStatus, SessionSta
 
 /// What changed a session's or a payment's status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum StatusSource {
     /// The merchant created the session.
@@ -60,6 +61,7 @@ impl StatusSource {
 
 /// One entry of a session's status history, oldest first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StatusChange {
     /// The session status after the change.
     pub status: SessionStatus,
@@ -81,6 +83,7 @@ pub struct StatusChange {
 
 /// Where one payment attempt stands with the gateway.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum AttemptState {
     /// Recorded; the create call is in flight.
@@ -127,6 +130,7 @@ impl AttemptState {
 /// One gateway payment attempt of a session (a session has several when the buyer switches
 /// method). Each attempt has its own gateway order id, `{order_id}-{n}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PaymentAttempt {
     /// Attempt number, from 1.
     pub number: u32,
@@ -153,6 +157,7 @@ pub struct PaymentAttempt {
 /// Response of `GET /api/v1/sessions` (newest first). Items carry no `attempts` or
 /// `history`; fetch one session for those.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SessionList {
     /// The sessions on this page.
     pub items: Vec<SessionDetails>,

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 /// The language the widget speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Locale {
     /// Russian (default).

@@ -10,6 +10,7 @@ use crate::{
 
 /// What the widget shows for a started payment, tagged by `kind`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Requisites {
     /// Transfer to a card (`card_transfer`).

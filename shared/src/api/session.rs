@@ -12,6 +12,7 @@ use crate::{
 
 /// Body of `POST /api/v1/sessions`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreateSessionRequest {
     /// The merchant's order id (1–128 characters).
@@ -86,6 +87,7 @@ fn method_list<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<Method>>, D
 
 /// Response of `POST /api/v1/sessions` (`201`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SessionCreated {
     /// Session id for the merchant API.
     pub id: SessionId,
@@ -102,6 +104,7 @@ pub struct SessionCreated {
 
 /// Response of `GET /api/v1/sessions/{id}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SessionDetails {
     /// Session id.
     pub id: SessionId,
@@ -126,6 +129,7 @@ pub struct SessionDetails {
     /// session ended, a paid payment whose amount is not confirmed yet, or a gateway report
     /// that did not match the payment it named. The history says which.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub needs_attention: bool,
     /// Methods offered.
     pub methods: Vec<Method>,
