@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use anyhow::{Context as _, anyhow};
 use clap::{Args, Subcommand};
+use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::payouts::{BalanceView, PayoutStatus, PayoutView};
@@ -147,19 +148,10 @@ pub(super) fn payout(command: &PayoutCommand, out: &mut dyn Write) -> anyhow::Re
         .clone()
         .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
     let server = &common.server;
-    let (status, answer) = runtime()?.block_on(async {
-        let response = client()?
-            .post(format!("{}/api/v1/payouts", base(&server.url)))
-            .bearer_auth(&server.api_key)
-            .header("Idempotency-Key", &key)
-            .json(&body)
-            .send()
-            .await
-            .with_context(|| format!("cannot reach the checkout server at {}", server.url))?;
-        read(response).await
+    let (status, answer) = call(server, Method::POST, "/api/v1/payouts", |r| {
+        r.header("Idempotency-Key", &key).json(&body)
     })?;
-    if server.json {
-        writeln!(out, "{}", serde_json::to_string_pretty(&answer)?)?;
+    if printed_json(server, &answer, out)? {
         return Ok(());
     }
     let payout: PayoutView =
@@ -180,22 +172,13 @@ pub(super) fn payout(command: &PayoutCommand, out: &mut dyn Write) -> anyhow::Re
 fn status(args: &StatusArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let server = &args.server;
     let id = urlencoding(&args.id);
-    let (_, answer) = runtime()?.block_on(async {
-        let client = client()?;
-        let request = if args.refresh {
-            client.post(format!("{}/api/v1/payouts/{id}/refresh", base(&server.url)))
-        } else {
-            client.get(format!("{}/api/v1/payouts/{id}", base(&server.url)))
-        };
-        let response = request
-            .bearer_auth(&server.api_key)
-            .send()
-            .await
-            .with_context(|| format!("cannot reach the checkout server at {}", server.url))?;
-        read(response).await
-    })?;
-    if server.json {
-        writeln!(out, "{}", serde_json::to_string_pretty(&answer)?)?;
+    let (method, path) = if args.refresh {
+        (Method::POST, format!("/api/v1/payouts/{id}/refresh"))
+    } else {
+        (Method::GET, format!("/api/v1/payouts/{id}"))
+    };
+    let (_, answer) = call(server, method, &path, |r| r)?;
+    if printed_json(server, &answer, out)? {
         return Ok(());
     }
     let payout: PayoutView =
@@ -222,17 +205,8 @@ fn urlencoding(id: &str) -> String {
 
 pub(super) fn balance(args: &BalanceArgs, out: &mut dyn Write) -> anyhow::Result<()> {
     let server = &args.server;
-    let (_, answer) = runtime()?.block_on(async {
-        let response = client()?
-            .get(format!("{}/api/v1/balance", base(&server.url)))
-            .bearer_auth(&server.api_key)
-            .send()
-            .await
-            .with_context(|| format!("cannot reach the checkout server at {}", server.url))?;
-        read(response).await
-    })?;
-    if server.json {
-        writeln!(out, "{}", serde_json::to_string_pretty(&answer)?)?;
+    let (_, answer) = call(server, Method::GET, "/api/v1/balance", |r| r)?;
+    if printed_json(server, &answer, out)? {
         return Ok(());
     }
     let b: BalanceView =
@@ -290,6 +264,34 @@ fn optional(body: &mut Value, name: &str, value: Option<&String>) {
 
 fn base(url: &str) -> &str {
     url.trim_end_matches('/')
+}
+
+/// `method path` on the running server with the API key, and whatever `extra` adds to the
+/// request: the answer's status and JSON, or the server's error.
+fn call(
+    server: &ServerArgs,
+    method: Method,
+    path: &str,
+    extra: impl FnOnce(reqwest::RequestBuilder) -> reqwest::RequestBuilder,
+) -> anyhow::Result<(u16, Value)> {
+    runtime()?.block_on(async {
+        let request = client()?
+            .request(method, format!("{}{path}", base(&server.url)))
+            .bearer_auth(&server.api_key);
+        let response = extra(request)
+            .send()
+            .await
+            .with_context(|| format!("cannot reach the checkout server at {}", server.url))?;
+        read(response).await
+    })
+}
+
+/// Prints `answer` as JSON when `--json` asked for it; whether it did.
+fn printed_json(server: &ServerArgs, answer: &Value, out: &mut dyn Write) -> anyhow::Result<bool> {
+    if server.json {
+        writeln!(out, "{}", serde_json::to_string_pretty(answer)?)?;
+    }
+    Ok(server.json)
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {

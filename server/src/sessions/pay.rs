@@ -17,10 +17,13 @@ use shared::gateway::{
 use shared::{CustomerIp, LifetimeSecs, Method, OrderId, PaymentStatus, SessionStatus, UserAgent};
 use time::OffsetDateTime;
 
+mod choose;
+
 use super::StatusReport;
 use super::{SessionError, Sessions, due, views};
 use crate::gateway::CreateOutcome;
 use crate::store::{AttemptRecord, Change, SessionRecord};
+use choose::{Choice, choose, next_attempt};
 
 /// Who is paying: sent to the gateway with the payment.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,68 +66,58 @@ impl Sessions {
         if due(&session, now) {
             session = self.expire_locked(session, now).await?;
         }
-        match session.status {
-            SessionStatus::Expired => return Err(SessionError::Expired),
-            s if s.is_final() => return Err(SessionError::Closed(s)),
-            _ => {}
-        }
-        if !session.methods.contains(&method) {
-            return Err(SessionError::MethodNotOffered(method));
-        }
-
-        // The same method already shown and still waiting: the same answer.
-        if let Some(current) = views::current(&session, &attempts)
-            && current.method == method
-            && current.payment_status == Some(PaymentStatus::Wait)
-            && let Some(answer) = views::pay_answer(&self.inner.settings, &session, current, now)
-        {
-            return Ok(answer);
-        }
-        // Back to a method shown before whose payment still waits: show it again.
-        if let Some(earlier) = attempts.iter().rev().find(|a| {
-            a.method == method
-                && a.state == AttemptState::Created
-                && a.payment_status == Some(PaymentStatus::Wait)
-                && a.requisites.is_some()
-        }) {
-            return self
-                .make_current(session, earlier.clone(), StatusSource::Pay)
-                .await;
-        }
-        // A try of this method whose outcome is unknown: look it up before anything else.
         let mut retry = None;
-        if let Some(open) = attempts.iter().rev().find(|a| {
-            a.method == method && matches!(a.state, AttemptState::Unknown | AttemptState::Creating)
-        }) {
-            match self
-                .inner
-                .gateway
-                .find_payment(&open.gateway_order_id)
-                .await
-            {
-                Ok(Some(found)) => {
-                    match self
-                        .adopt(session.clone(), open.clone(), &found, StatusSource::Pay)
-                        .await?
-                    {
-                        Adopted::Usable(answer) => return Ok(answer),
-                        Adopted::Unusable => {
-                            // Adopting may have ended the session (the lost payment was paid):
-                            // `session` is stale now, and going on would create a second
-                            // gateway payment and write `pending` over the final status.
-                            session = store
-                                .session_by_id(session.id)
-                                .await?
-                                .ok_or(SessionError::NotFound)?;
-                            if session.status.is_final() {
-                                return Err(SessionError::Closed(session.status));
+        match choose(
+            &session,
+            &attempts,
+            method,
+            self.inner.settings.max_attempts,
+        )? {
+            Choice::Same(current) => {
+                if let Some(answer) =
+                    views::pay_answer(&self.inner.settings, &session, current, now)
+                {
+                    return Ok(answer);
+                }
+            }
+            Choice::ShowAgain(earlier) => {
+                return self
+                    .make_current(session, earlier.clone(), StatusSource::Pay)
+                    .await;
+            }
+            Choice::LookUp(open) => {
+                match self
+                    .inner
+                    .gateway
+                    .find_payment(&open.gateway_order_id)
+                    .await
+                {
+                    Ok(Some(found)) => {
+                        match self
+                            .adopt(session.clone(), open.clone(), &found, StatusSource::Pay)
+                            .await?
+                        {
+                            Adopted::Usable(answer) => return Ok(answer),
+                            Adopted::Unusable => {
+                                // Adopting may have ended the session (the lost payment was
+                                // paid): `session` is stale now, and going on would create a
+                                // second gateway payment and write `pending` over the final
+                                // status.
+                                session = store
+                                    .session_by_id(session.id)
+                                    .await?
+                                    .ok_or(SessionError::NotFound)?;
+                                if session.status.is_final() {
+                                    return Err(SessionError::Closed(session.status));
+                                }
                             }
                         }
                     }
+                    Ok(None) => retry = Some(open.clone()),
+                    Err(e) => return Err(SessionError::from_gateway(&e)),
                 }
-                Ok(None) => retry = Some(open.clone()),
-                Err(e) => return Err(SessionError::from_gateway(&e)),
             }
+            Choice::New => {}
         }
         let attempt = match retry {
             Some(mut attempt) => {
@@ -136,11 +129,7 @@ impl Sessions {
                 attempt
             }
             None => {
-                let used = u32::try_from(attempts.len()).unwrap_or(u32::MAX);
-                if used >= self.inner.settings.max_attempts {
-                    return Err(SessionError::TooManyAttempts);
-                }
-                let number = attempts.iter().map(|a| a.number).max().unwrap_or(0) + 1;
+                let number = next_attempt(&attempts, self.inner.settings.max_attempts)?;
                 let attempt =
                     new_attempt(&self.inner.settings, &session, number, method, payer, now)?;
                 // Committed before the call: a crash in between is recovered by lookup.

@@ -1,0 +1,224 @@
+//! Every session status, and the attempts a session can hold, against a click on a method.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::time::Duration;
+
+use shared::api::{Locale, Requisites, SessionId, SessionToken};
+use shared::{Amount, CustomerIp, CustomerUserId, HttpUrl, OrderId, Phone};
+use time::OffsetDateTime;
+
+use super::*;
+
+fn t0() -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp(1_795_000_000).unwrap()
+}
+
+fn session(status: SessionStatus, current: Option<u32>) -> SessionRecord {
+    SessionRecord {
+        id: SessionId::from(uuid::Uuid::nil()),
+        token: SessionToken::parse(format!("tok{}", "b".repeat(40))).unwrap(),
+        order_id: OrderId::parse("P-1").unwrap(),
+        amount: Amount::parse("1500.00").unwrap(),
+        customer_user_id: CustomerUserId::parse("u1").unwrap(),
+        methods: vec![Method::Sbp, Method::CardForm],
+        description: None,
+        locale: Locale::Ru,
+        success_url: None,
+        fail_url: None,
+        metadata: None,
+        status,
+        paid_amount: None,
+        needs_attention: false,
+        current_attempt: current,
+        created_at: t0(),
+        updated_at: t0(),
+        expires_at: t0() + Duration::from_secs(900),
+    }
+}
+
+/// Attempt `number` of `method` in `state`, waiting (with requisites) when `waits`.
+fn attempt(number: u32, method: Method, state: AttemptState, waits: bool) -> AttemptRecord {
+    AttemptRecord {
+        session_id: SessionId::from(uuid::Uuid::nil()),
+        number,
+        method,
+        service: method.default_service().to_owned(),
+        gateway_order_id: OrderId::parse(format!("P-1-{number}")).unwrap(),
+        state,
+        gateway_payment_id: None,
+        gateway_uuid: None,
+        payment_status: waits
+            .then_some(PaymentStatus::Wait)
+            .or(Some(PaymentStatus::Cancel)),
+        paid_amount: None,
+        requisites: waits.then(|| match method {
+            Method::CardForm => Requisites::Redirect {
+                url: HttpUrl::parse("https://pay.example/f").unwrap(),
+            },
+            _ => Requisites::Phone {
+                phone: Phone::parse("79031112233").unwrap(),
+                holder: None,
+                bank: None,
+            },
+        }),
+        customer_ip: CustomerIp::parse("203.0.113.7").unwrap(),
+        user_agent: None,
+        last_error: None,
+        next_poll_at: None,
+        poll_interval_secs: None,
+        created_at: t0(),
+        updated_at: t0(),
+    }
+}
+
+/// What a choice says, by attempt number.
+#[derive(Debug, PartialEq)]
+enum Said {
+    Same(u32),
+    ShowAgain(u32),
+    LookUp(u32),
+    New,
+    Expired,
+    Closed,
+    NotOffered,
+    TooMany,
+}
+
+fn said(result: Result<Choice<'_>, SessionError>) -> Said {
+    match result {
+        Ok(Choice::Same(a)) => Said::Same(a.number),
+        Ok(Choice::ShowAgain(a)) => Said::ShowAgain(a.number),
+        Ok(Choice::LookUp(a)) => Said::LookUp(a.number),
+        Ok(Choice::New) => Said::New,
+        Err(SessionError::Expired) => Said::Expired,
+        Err(SessionError::Closed(_)) => Said::Closed,
+        Err(SessionError::MethodNotOffered(_)) => Said::NotOffered,
+        Err(SessionError::TooManyAttempts) => Said::TooMany,
+        Err(other) => panic!("unexpected {other:?}"),
+    }
+}
+
+#[test]
+fn every_session_status() {
+    for (status, expected) in [
+        (SessionStatus::Open, Said::New),
+        (SessionStatus::Pending, Said::New),
+        (SessionStatus::Paid, Said::Closed),
+        (SessionStatus::Underpaid, Said::Closed),
+        (SessionStatus::Failed, Said::Closed),
+        (SessionStatus::Cancelled, Said::Closed),
+        (SessionStatus::Expired, Said::Expired),
+    ] {
+        let s = session(status, None);
+        assert_eq!(said(choose(&s, &[], Method::Sbp, 5)), expected, "{status}");
+    }
+    let s = session(SessionStatus::Open, None);
+    assert_eq!(said(choose(&s, &[], Method::Sberpay, 5)), Said::NotOffered);
+}
+
+#[test]
+fn every_kind_of_earlier_attempt() {
+    use AttemptState as A;
+    use Method::{CardForm as Card, Sbp};
+    // (attempts, the one shown, clicked method) → choice
+    let table: Vec<(Vec<AttemptRecord>, Option<u32>, Method, Said)> = vec![
+        // The same method, shown and waiting: the same answer.
+        (
+            vec![attempt(1, Sbp, A::Created, true)],
+            Some(1),
+            Sbp,
+            Said::Same(1),
+        ),
+        // Another method while it waits: a new attempt.
+        (
+            vec![attempt(1, Sbp, A::Created, true)],
+            Some(1),
+            Card,
+            Said::New,
+        ),
+        // Back to a method shown before that still waits: shown again.
+        (
+            vec![
+                attempt(1, Sbp, A::Created, true),
+                attempt(2, Card, A::Created, true),
+            ],
+            Some(2),
+            Sbp,
+            Said::ShowAgain(1),
+        ),
+        // Its payment ended (cancelled): a new attempt.
+        (
+            vec![attempt(1, Sbp, A::Created, false)],
+            Some(1),
+            Sbp,
+            Said::New,
+        ),
+        // A try whose outcome is unknown, or still being created: looked up first.
+        (
+            vec![attempt(1, Sbp, A::Unknown, false)],
+            None,
+            Sbp,
+            Said::LookUp(1),
+        ),
+        (
+            vec![attempt(1, Sbp, A::Creating, false)],
+            None,
+            Sbp,
+            Said::LookUp(1),
+        ),
+        // ... but only for its own method.
+        (
+            vec![attempt(1, Sbp, A::Unknown, false)],
+            None,
+            Card,
+            Said::New,
+        ),
+        // Refused or abandoned tries are over: a new attempt.
+        (
+            vec![attempt(1, Sbp, A::Rejected, false)],
+            None,
+            Sbp,
+            Said::New,
+        ),
+        (
+            vec![attempt(1, Sbp, A::Abandoned, false)],
+            None,
+            Sbp,
+            Said::New,
+        ),
+        // Waiting requisites win over an unknown try of the same method.
+        (
+            vec![
+                attempt(1, Sbp, A::Created, true),
+                attempt(2, Sbp, A::Unknown, false),
+            ],
+            Some(1),
+            Sbp,
+            Said::Same(1),
+        ),
+    ];
+    for (i, (attempts, current, method, expected)) in table.into_iter().enumerate() {
+        let s = session(SessionStatus::Pending, current);
+        assert_eq!(said(choose(&s, &attempts, method, 5)), expected, "row {i}");
+    }
+}
+
+#[test]
+fn attempts_are_counted_and_numbered_after_the_last() {
+    let used: Vec<AttemptRecord> = (1..=3)
+        .map(|n| attempt(n, Method::Sbp, AttemptState::Rejected, false))
+        .collect();
+    assert_eq!(next_attempt(&used, 4).unwrap(), 4);
+    assert!(matches!(
+        next_attempt(&used, 3),
+        Err(SessionError::TooManyAttempts)
+    ));
+    let s = session(SessionStatus::Open, None);
+    assert_eq!(said(choose(&s, &used, Method::Sbp, 3)), Said::TooMany);
+    // A look-up is still allowed at the limit: it creates nothing new.
+    let mut lost = used.clone();
+    lost[2].state = AttemptState::Unknown;
+    assert_eq!(said(choose(&s, &lost, Method::Sbp, 3)), Said::LookUp(3));
+    assert_eq!(next_attempt(&[], 1).unwrap(), 1);
+}
