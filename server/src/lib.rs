@@ -13,6 +13,7 @@ pub mod gateway;
 pub mod metrics;
 pub mod notify;
 pub mod outbox;
+pub mod page;
 pub mod payouts;
 pub mod reconciler;
 pub mod routes;

@@ -34,8 +34,6 @@ mod unsure;
 use std::sync::Arc;
 use std::time::Duration;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use shared::{BankCode, HttpUrl};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -48,11 +46,9 @@ pub use status::{Applied, PayoutReport};
 use crate::clock::{Clock, unix_ms};
 use crate::config::ReconcilerConfig;
 use crate::gateway::GatewayClient;
+use crate::page;
 use crate::store::outbox::{EventKind, NewEvent};
 use crate::store::{PayoutRecord, Store};
-
-/// Largest page of the payout list.
-pub const MAX_PAGE: u32 = 200;
 
 /// What the payout service needs to know.
 #[derive(Debug, Clone)]
@@ -130,17 +126,18 @@ impl Payouts {
     }
 
     /// `GET /api/v1/payouts`: a page, newest first, with the cursor of the next one.
-    pub async fn list(&self, limit: u32, cursor: Option<&str>) -> Result<PayoutList, PayoutError> {
-        let after = cursor.map(decode_cursor).transpose()?;
-        let limit = limit.clamp(1, MAX_PAGE);
+    pub async fn list(
+        &self,
+        limit: u32,
+        after: Option<page::Cursor>,
+    ) -> Result<PayoutList, PayoutError> {
+        let limit = limit.clamp(1, page::MAX_PAGE);
         // One extra row tells whether another page exists.
-        let mut records = self.inner.store.list_payouts(limit + 1, after).await?;
-        let more = records.len() > limit as usize;
-        records.truncate(limit as usize);
-        let next_cursor = match (more, records.last()) {
-            (true, Some(last)) => Some(encode_cursor(unix_ms(last.created_at), &last.id)),
-            _ => None,
-        };
+        let records = self.inner.store.list_payouts(limit + 1, after).await?;
+        let (records, next_cursor) = page::page(records, limit, |last| page::Cursor {
+            created_at_ms: unix_ms(last.created_at),
+            id: last.id.clone(),
+        });
         Ok(PayoutList {
             items: records.iter().map(view).collect(),
             next_cursor,
@@ -236,39 +233,4 @@ pub fn view(r: &PayoutRecord) -> PayoutView {
         }
     }
     v
-}
-
-fn encode_cursor(created_ms: i64, id: &str) -> String {
-    URL_SAFE_NO_PAD.encode(format!("{created_ms}.{id}"))
-}
-
-fn decode_cursor(text: &str) -> Result<(i64, String), PayoutError> {
-    let invalid = || PayoutError::InvalidQuery("cursor: not a cursor from a previous page".into());
-    let bytes = URL_SAFE_NO_PAD.decode(text).map_err(|_| invalid())?;
-    let text = String::from_utf8(bytes).map_err(|_| invalid())?;
-    let (ms, id) = text.split_once('.').ok_or_else(invalid)?;
-    let created_ms = ms.parse().map_err(|_| invalid())?;
-    let id = uuid::Uuid::try_parse(id).map_err(|_| invalid())?;
-    Ok((created_ms, id.to_string()))
-}
-
-#[cfg(test)]
-mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used)]
-    use super::*;
-
-    #[test]
-    fn cursors_round_trip_and_refuse_garbage() {
-        let id = uuid::Uuid::new_v4().to_string();
-        assert_eq!(
-            decode_cursor(&encode_cursor(1_795_000_000_123, &id)).unwrap(),
-            (1_795_000_000_123, id)
-        );
-        for bad in ["", "zzz", &URL_SAFE_NO_PAD.encode("12.not-a-uuid")] {
-            assert!(matches!(
-                decode_cursor(bad),
-                Err(PayoutError::InvalidQuery(_))
-            ));
-        }
-    }
 }

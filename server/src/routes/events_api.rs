@@ -2,10 +2,8 @@
 //! delivery attempt), re-send.
 
 use axum::Json;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Serialize;
 use time::OffsetDateTime;
 use utoipa::ToSchema;
@@ -13,13 +11,11 @@ use utoipa::ToSchema;
 use super::AppState;
 use super::extract::Merchant;
 use crate::error::ApiError;
+use crate::page::{self, ListQuery};
 use crate::store::StoreError;
 use crate::store::outbox::{
     DeliveryAttempt, DeliveryState, EventFilter, EventKind, EventRecord, UnknownEventKind,
 };
-
-/// Largest page.
-const MAX_PAGE: u32 = 200;
 
 /// An event as sent to the merchant's webhook, with where its delivery stands.
 #[derive(Debug, Serialize, ToSchema)]
@@ -120,24 +116,22 @@ pub struct EventList {
 pub async fn list(
     _: Merchant,
     State(state): State<AppState>,
-    RawQuery(query): RawQuery,
+    query: ListQuery,
 ) -> Result<Json<EventList>, ApiError> {
-    let mut filter = list_query(query.as_deref().unwrap_or_default())?;
+    let mut filter = list_filter(query)?;
     let limit = filter.limit;
     // One extra row tells whether another page exists.
     filter.limit = limit + 1;
-    let mut records = state
+    let records = state
         .sessions
         .store()
         .list_events(&filter)
         .await
         .map_err(internal)?;
-    let more = records.len() > limit as usize;
-    records.truncate(limit as usize);
-    let next_cursor = match (more, records.last()) {
-        (true, Some(last)) => Some(encode_cursor(last)),
-        _ => None,
-    };
+    let (records, next_cursor) = page::page(records, limit, |last| page::Cursor {
+        created_at_ms: crate::clock::unix_ms(last.created_at),
+        id: last.id.clone(),
+    });
     let items = records
         .iter()
         .map(|r| view(r, None))
@@ -238,21 +232,24 @@ fn view(record: &EventRecord, attempts: Option<&[DeliveryAttempt]>) -> Result<Ev
     })
 }
 
-/// Parses the list's query string; unknown or malformed parameters are refused by name.
-fn list_query(query: &str) -> Result<EventFilter, ApiError> {
+/// The list's filters; unknown or malformed parameters are refused by name.
+fn list_filter(query: ListQuery) -> Result<EventFilter, ApiError> {
     let mut filter = EventFilter {
-        limit: 50,
+        limit: query.limit,
+        cursor: query
+            .after(|id| id.starts_with("evt_"))
+            .map_err(ApiError::InvalidQuery)?,
         ..EventFilter::default()
     };
-    for (name, value) in form_urlencoded::parse(query.as_bytes()) {
-        match name.as_ref() {
+    for (name, value) in query.filters {
+        match name.as_str() {
             "type" => {
                 filter.kind =
                     Some(value.parse::<EventKind>().map_err(|e: UnknownEventKind| {
                         ApiError::InvalidQuery(format!("type: {e}"))
                     })?);
             }
-            "subject_id" => filter.subject_id = Some(value.into_owned()),
+            "subject_id" => filter.subject_id = Some(value),
             "state" => {
                 filter.state = Some(
                     value
@@ -260,39 +257,20 @@ fn list_query(query: &str) -> Result<EventFilter, ApiError> {
                         .map_err(|e| ApiError::InvalidQuery(format!("state: {e}")))?,
                 );
             }
-            "limit" => filter.limit = super::extract::page_limit(&value, MAX_PAGE)?,
-            "cursor" => {
-                filter.cursor = Some(decode_cursor(&value).ok_or_else(|| {
-                    ApiError::InvalidQuery("cursor: not a cursor from a previous page".into())
-                })?);
-            }
-            other => {
-                return Err(ApiError::InvalidQuery(format!(
-                    "unknown parameter {other:?}"
-                )));
-            }
+            other => return Err(super::extract::unknown_parameter(other)),
         }
     }
     Ok(filter)
-}
-
-fn encode_cursor(last: &EventRecord) -> String {
-    let ms = crate::clock::unix_ms(last.created_at);
-    URL_SAFE_NO_PAD.encode(format!("{ms}.{}", last.id))
-}
-
-fn decode_cursor(text: &str) -> Option<(i64, String)> {
-    let bytes = URL_SAFE_NO_PAD.decode(text).ok()?;
-    let text = String::from_utf8(bytes).ok()?;
-    let (ms, id) = text.split_once('.')?;
-    id.starts_with("evt_").then_some(())?;
-    Some((ms.parse().ok()?, id.to_owned()))
 }
 
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
+
+    fn list_query(query: &str) -> Result<EventFilter, ApiError> {
+        list_filter(ListQuery::parse(query).map_err(ApiError::InvalidQuery)?)
+    }
 
     #[test]
     fn list_query_parses_and_refuses_by_name() {
@@ -318,12 +296,19 @@ mod tests {
 
     #[test]
     fn cursor_round_trips() {
-        let text = URL_SAFE_NO_PAD.encode("1700000000123.evt_00ff");
-        assert_eq!(
-            decode_cursor(&text),
-            Some((1_700_000_000_123, "evt_00ff".to_owned()))
+        let cursor = page::Cursor {
+            created_at_ms: 1_700_000_000_123,
+            id: "evt_00ff".to_owned(),
+        };
+        let f = list_query(&format!("cursor={}", cursor.encode())).unwrap();
+        assert_eq!(f.cursor, Some(cursor));
+        let session = page::Cursor {
+            id: "cd50b1e5-d9fb-43a5-9261-cfc8bbe79fe8".to_owned(),
+            ..f.cursor.unwrap()
+        };
+        assert!(
+            list_query(&format!("cursor={}", session.encode())).is_err(),
+            "another list's cursor"
         );
-        let f = list_query(&format!("cursor={text}")).unwrap();
-        assert_eq!(f.cursor, Some((1_700_000_000_123, "evt_00ff".to_owned())));
     }
 }

@@ -16,6 +16,7 @@ use super::AppState;
 use crate::auth;
 use crate::config::IpNet;
 use crate::error::ApiError;
+use crate::page::ListQuery;
 
 /// A JSON body parsed into `T`: wrong content type → 415, bad syntax → 400 `invalid_json`,
 /// wrong data → 422 `invalid_request` with the field path in `details`, too large → 413.
@@ -226,13 +227,23 @@ pub fn user_agent(headers: &HeaderMap) -> Option<UserAgent> {
         })
 }
 
-/// The `limit` parameter of a list's query string: 1 to `max`.
-pub(super) fn page_limit(value: &str, max: u32) -> Result<u32, ApiError> {
-    value
-        .parse::<u32>()
-        .ok()
-        .filter(|l| (1..=max).contains(l))
-        .ok_or_else(|| ApiError::InvalidQuery(format!("limit: expected 1 to {max}")))
+/// A list's query string (see [`crate::page`]): a bad `limit` is `400 invalid_query`.
+impl<S: Send + Sync> FromRequestParts<S> for ListQuery {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        ListQuery::parse(parts.uri.query().unwrap_or_default()).map_err(ApiError::InvalidQuery)
+    }
+}
+
+/// The refusal of a list parameter nobody reads.
+pub(super) fn unknown_parameter(name: &str) -> ApiError {
+    ApiError::InvalidQuery(format!("unknown parameter {name:?}"))
+}
+
+/// Whether `id` is a UUID (sessions and payouts are named by one).
+pub(super) fn is_uuid(id: &str) -> bool {
+    uuid::Uuid::try_parse(id).is_ok()
 }
 
 #[cfg(test)]

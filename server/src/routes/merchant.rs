@@ -1,16 +1,17 @@
 //! Merchant API (`Authorization: Bearer <api key>`): create, read and list sessions.
 
 use axum::Json;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use shared::SessionStatus;
-use shared::api::{CreateSessionRequest, SessionCreated, SessionDetails, SessionList};
+use shared::api::{CreateSessionRequest, SessionCreated, SessionDetails, SessionId, SessionList};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use super::AppState;
 use super::extract::{ApiJson, Merchant, session_id};
 use crate::error::ApiError;
+use crate::page::ListQuery;
 use crate::store::ListFilter;
 
 /// Create a checkout session.
@@ -81,25 +82,26 @@ pub async fn details(
 pub async fn list(
     _: Merchant,
     State(state): State<AppState>,
-    RawQuery(query): RawQuery,
+    query: ListQuery,
 ) -> Result<Json<SessionList>, ApiError> {
-    let (filter, cursor) = list_query(query.as_deref().unwrap_or_default())?;
-    Ok(Json(state.sessions.list(filter, cursor.as_deref()).await?))
+    Ok(Json(state.sessions.list(list_filter(query)?).await?))
 }
 
-/// Parses the list's query string; unknown or malformed parameters are refused by name.
-fn list_query(query: &str) -> Result<(ListFilter, Option<String>), ApiError> {
+/// The list's filters; unknown or malformed parameters are refused by name.
+fn list_filter(query: ListQuery) -> Result<ListFilter, ApiError> {
     let mut filter = ListFilter {
-        limit: 50,
+        limit: query.limit,
+        cursor: query
+            .after(|id| SessionId::parse(id).is_ok())
+            .map_err(ApiError::InvalidQuery)?,
         ..ListFilter::default()
     };
-    let mut cursor = None;
     let time = |name: &str, value: &str| {
         OffsetDateTime::parse(value, &Rfc3339)
             .map_err(|_| ApiError::InvalidQuery(format!("{name}: expected an RFC 3339 time")))
     };
-    for (name, value) in form_urlencoded::parse(query.as_bytes()) {
-        match name.as_ref() {
+    for (name, value) in query.filters {
+        match name.as_str() {
             "status" => {
                 filter.status = Some(
                     value
@@ -108,7 +110,7 @@ fn list_query(query: &str) -> Result<(ListFilter, Option<String>), ApiError> {
                 );
             }
             "needs_attention" => {
-                filter.needs_attention = Some(match value.as_ref() {
+                filter.needs_attention = Some(match value.as_str() {
                     "true" => true,
                     "false" => false,
                     _ => {
@@ -118,22 +120,14 @@ fn list_query(query: &str) -> Result<(ListFilter, Option<String>), ApiError> {
                     }
                 });
             }
-            "order_id" => filter.order_id = Some(value.into_owned()),
-            "customer_user_id" => filter.customer_user_id = Some(value.into_owned()),
+            "order_id" => filter.order_id = Some(value),
+            "customer_user_id" => filter.customer_user_id = Some(value),
             "created_from" => filter.created_from = Some(time("created_from", &value)?),
             "created_to" => filter.created_to = Some(time("created_to", &value)?),
-            "limit" => {
-                filter.limit = super::extract::page_limit(&value, crate::sessions::MAX_PAGE)?
-            }
-            "cursor" => cursor = Some(value.into_owned()),
-            other => {
-                return Err(ApiError::InvalidQuery(format!(
-                    "unknown parameter {other:?}"
-                )));
-            }
+            other => return Err(super::extract::unknown_parameter(other)),
         }
     }
-    Ok((filter, cursor))
+    Ok(filter)
 }
 
 #[cfg(test)]
@@ -141,23 +135,31 @@ mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
 
+    fn list_query(query: &str) -> Result<ListFilter, ApiError> {
+        list_filter(ListQuery::parse(query).map_err(ApiError::InvalidQuery)?)
+    }
+
     #[test]
     fn list_query_parses_and_refuses_by_name() {
-        let (f, cursor) =
-            list_query("status=paid&limit=10&customer_user_id=u%201&cursor=abc").unwrap();
+        let cursor = crate::page::Cursor {
+            created_at_ms: 1_795_000_000_123,
+            id: "cd50b1e5-d9fb-43a5-9261-cfc8bbe79fe8".into(),
+        };
+        let f = list_query(&format!(
+            "status=paid&limit=10&customer_user_id=u%201&cursor={}",
+            cursor.encode()
+        ))
+        .unwrap();
         assert_eq!(f.status, Some(SessionStatus::Paid));
         assert_eq!(f.needs_attention, None);
         assert_eq!(f.limit, 10);
         assert_eq!(f.customer_user_id.as_deref(), Some("u 1"));
-        assert_eq!(cursor.as_deref(), Some("abc"));
-        let (f, _) = list_query("needs_attention=true&status=underpaid").unwrap();
+        assert_eq!(f.cursor, Some(cursor));
+        let f = list_query("needs_attention=true&status=underpaid").unwrap();
         assert_eq!(f.needs_attention, Some(true));
         assert_eq!(f.status, Some(SessionStatus::Underpaid));
         assert_eq!(
-            list_query("needs_attention=false")
-                .unwrap()
-                .0
-                .needs_attention,
+            list_query("needs_attention=false").unwrap().needs_attention,
             Some(false)
         );
         for bad in [
@@ -166,6 +168,7 @@ mod tests {
             "limit=0",
             "limit=201",
             "created_from=yesterday",
+            "cursor=abc",
             "foo=1",
         ] {
             match list_query(bad) {

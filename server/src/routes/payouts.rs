@@ -1,7 +1,7 @@
 //! Merchant API (`Authorization: Bearer <api key>`): payouts and the gateway balance.
 
 use axum::Json;
-use axum::extract::{FromRequestParts, Path, RawQuery, State};
+use axum::extract::{FromRequestParts, Path, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 
@@ -9,6 +9,7 @@ use super::AppState;
 use super::extract::{ApiJson, Merchant};
 use crate::error::ApiError;
 use crate::notify::Verified;
+use crate::page::ListQuery;
 use crate::payouts::{
     Applied, BalanceView, IdempotencyKey, IdempotencyKeyError, PayoutBody, PayoutError, PayoutList,
     PayoutReport, PayoutStatus, PayoutView,
@@ -125,10 +126,15 @@ pub async fn refresh(
 pub async fn list(
     _: Merchant,
     State(state): State<AppState>,
-    RawQuery(query): RawQuery,
+    query: ListQuery,
 ) -> Result<Json<PayoutList>, ApiError> {
-    let (limit, cursor) = list_query(query.as_deref().unwrap_or_default())?;
-    Ok(Json(state.payouts.list(limit, cursor.as_deref()).await?))
+    if let Some((name, _)) = query.filters.first() {
+        return Err(super::extract::unknown_parameter(name));
+    }
+    let after = query
+        .after(super::extract::is_uuid)
+        .map_err(ApiError::InvalidQuery)?;
+    Ok(Json(state.payouts.list(query.limit, after).await?))
 }
 
 /// The gateway balance of the merchant's Account, to the kopeck.
@@ -189,43 +195,4 @@ pub async fn notification(state: &AppState, verified: &Verified) -> Result<&'sta
         .await
         .map_err(internal)?;
     Ok(outcome)
-}
-
-/// `limit` and `cursor`; anything else is refused by name.
-fn list_query(query: &str) -> Result<(u32, Option<String>), ApiError> {
-    let mut limit = 50;
-    let mut cursor = None;
-    for (name, value) in form_urlencoded::parse(query.as_bytes()) {
-        match name.as_ref() {
-            "limit" => limit = super::extract::page_limit(&value, crate::payouts::MAX_PAGE)?,
-            "cursor" => cursor = Some(value.into_owned()),
-            other => {
-                return Err(ApiError::InvalidQuery(format!(
-                    "unknown parameter {other:?}"
-                )));
-            }
-        }
-    }
-    Ok((limit, cursor))
-}
-
-#[cfg(test)]
-mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used)]
-    use super::*;
-
-    #[test]
-    fn list_query_parses_and_refuses_by_name() {
-        assert_eq!(list_query("").unwrap(), (50, None));
-        assert_eq!(
-            list_query("limit=5&cursor=abc").unwrap(),
-            (5, Some("abc".to_owned()))
-        );
-        for bad in ["limit=0", "limit=201", "limit=x", "status=paid"] {
-            assert!(
-                matches!(list_query(bad), Err(ApiError::InvalidQuery(_))),
-                "{bad}"
-            );
-        }
-    }
 }

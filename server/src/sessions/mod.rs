@@ -37,16 +37,15 @@ pub use locks::{SessionGuard, SessionLocks};
 pub use pay::Payer;
 pub use status::Applied;
 
-use crate::clock::Clock;
+use crate::clock::{self, Clock};
 use crate::config::ReconcilerConfig;
 use crate::gateway::GatewayClient;
 use crate::metrics::{Counter, Metrics, MetricsError};
-use crate::store::{Change, ListCursor, ListFilter, SessionRecord, Store, StoreError};
+use crate::page;
+use crate::store::{Change, ListFilter, SessionRecord, Store, StoreError};
 
 /// Longest merchant order id: the gateway's 128 less room for the attempt suffix (`-20`).
 pub const MAX_ORDER_ID_CHARS: usize = 120;
-/// Largest page of the session list.
-pub const MAX_PAGE: u32 = 200;
 
 /// What the service needs to know about this checkout.
 #[derive(Debug, Clone)]
@@ -253,18 +252,15 @@ impl Sessions {
     }
 
     /// `GET /api/v1/sessions`: a page, newest first, with the cursor of the next one.
-    pub async fn list(
-        &self,
-        mut filter: ListFilter,
-        cursor: Option<&str>,
-    ) -> Result<SessionList, SessionError> {
-        filter.cursor = cursor.map(decode_cursor).transpose()?;
-        let limit = filter.limit.clamp(1, MAX_PAGE);
+    pub async fn list(&self, mut filter: ListFilter) -> Result<SessionList, SessionError> {
+        let limit = filter.limit.clamp(1, page::MAX_PAGE);
         // One extra row tells whether another page exists.
         filter.limit = limit + 1;
-        let mut records = self.inner.store.list_sessions(&filter).await?;
-        let more = records.len() > limit as usize;
-        records.truncate(limit as usize);
+        let records = self.inner.store.list_sessions(&filter).await?;
+        let (records, next_cursor) = page::page(records, limit, |last| page::Cursor {
+            created_at_ms: clock::unix_ms(last.created_at),
+            id: last.id.to_string(),
+        });
         let mut items = Vec::with_capacity(records.len());
         for record in &records {
             let attempts = self.inner.store.attempts(record.id).await?;
@@ -272,10 +268,6 @@ impl Sessions {
             item.attempts.clear();
             items.push(item);
         }
-        let next_cursor = match (more, records.last()) {
-            (true, Some(last)) => Some(encode_cursor(&ListCursor::after(last))),
-            _ => None,
-        };
         Ok(SessionList { items, next_cursor })
     }
 
@@ -371,26 +363,6 @@ fn new_token() -> Result<SessionToken, SessionError> {
         .map_err(|e| SessionError::Internal(format!("random token: {e}")))
 }
 
-fn encode_cursor(cursor: &ListCursor) -> String {
-    URL_SAFE_NO_PAD.encode(format!("{}.{}", cursor.created_at_ms, cursor.id))
-}
-
-fn decode_cursor(text: &str) -> Result<ListCursor, SessionError> {
-    let invalid = || SessionError::Invalid {
-        field: "cursor",
-        message: "not a cursor from a previous page".to_owned(),
-    };
-    let bytes = URL_SAFE_NO_PAD.decode(text).map_err(|_| invalid())?;
-    let text = String::from_utf8(bytes).map_err(|_| invalid())?;
-    let (ms, id) = text.split_once('.').ok_or_else(invalid)?;
-    let created_at_ms = ms.parse().map_err(|_| invalid())?;
-    let id = SessionId::parse(id).map_err(|_| invalid())?;
-    Ok(ListCursor {
-        created_at_ms,
-        id: id.to_string(),
-    })
-}
-
 /// Whether `session` is past its deadline at `now` and not final yet.
 fn due(session: &SessionRecord, now: OffsetDateTime) -> bool {
     !session.status.is_final() && now >= session.expires_at
@@ -400,32 +372,6 @@ fn due(session: &SessionRecord, now: OffsetDateTime) -> bool {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
-
-    #[test]
-    fn cursors_round_trip_and_refuse_garbage() {
-        let cursor = ListCursor {
-            created_at_ms: 1_795_000_000_123,
-            id: "cd50b1e5-d9fb-43a5-9261-cfc8bbe79fe8".into(),
-        };
-        assert_eq!(decode_cursor(&encode_cursor(&cursor)).unwrap(), cursor);
-        for bad in [
-            "",
-            "zzz",
-            &URL_SAFE_NO_PAD.encode("12.not-a-uuid"),
-            &URL_SAFE_NO_PAD.encode("x.cd50b1e5-d9fb-43a5-9261-cfc8bbe79fe8"),
-        ] {
-            assert!(
-                matches!(
-                    decode_cursor(bad),
-                    Err(SessionError::Invalid {
-                        field: "cursor",
-                        ..
-                    })
-                ),
-                "{bad}"
-            );
-        }
-    }
 
     #[test]
     fn tokens_are_long_random_and_url_safe() {

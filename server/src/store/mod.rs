@@ -43,7 +43,7 @@ use shared::{
 pub(crate) use keys::encode_hex;
 pub use listen::{StatusSignal, spawn_listener};
 pub use payouts::PayoutRecord;
-pub use sessions::{ListCursor, ListFilter};
+pub use sessions::ListFilter;
 pub use status::StatusRow;
 
 use crate::config::DatabaseLocation;

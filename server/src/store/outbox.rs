@@ -305,8 +305,8 @@ pub struct EventFilter {
     pub subject_id: Option<String>,
     /// Only this delivery state.
     pub state: Option<DeliveryState>,
-    /// Continue after this item (creation time in Unix ms, id).
-    pub cursor: Option<(i64, String)>,
+    /// Continue after this item.
+    pub cursor: Option<crate::page::Cursor>,
     /// Page size.
     pub limit: u32,
 }
@@ -360,7 +360,7 @@ impl Store {
     pub async fn list_events(&self, f: &EventFilter) -> Result<Vec<EventRecord>, StoreError> {
         // Every filter is always present in the SQL and switched off by a NULL, so the text
         // is constant and the placeholders are numbered once.
-        let (cursor_ms, cursor_id) = f.cursor.clone().unzip();
+        let (cursor_ms, cursor_id) = f.cursor.clone().map(|c| (c.created_at_ms, c.id)).unzip();
         sqlx::query(concat!(
             "SELECT ",
             event_columns!(),

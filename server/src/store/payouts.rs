@@ -17,6 +17,7 @@ use shared::{
 
 use super::outbox::{self, NewEvent};
 use super::{Store, StoreError, conflict, ms, time};
+use crate::page::Cursor;
 use crate::payouts::{PayoutRequest, PayoutState, PayoutStatus, Recipient};
 
 /// A payout as stored.
@@ -289,20 +290,19 @@ impl Store {
             .transpose()
     }
 
-    /// A page of payouts, newest first, after `(created_at ms, id)` of the previous page's
-    /// last one.
+    /// A page of payouts, newest first, after the previous page's last one.
     pub async fn list_payouts(
         &self,
         limit: u32,
-        after: Option<(i64, String)>,
+        after: Option<Cursor>,
     ) -> Result<Vec<PayoutRecord>, StoreError> {
         let rows = match after {
-            Some((created_ms, id)) => {
+            Some(Cursor { created_at_ms, id }) => {
                 sqlx::query(select!(
                     "WHERE created_at < $1 OR (created_at = $1 AND id < $2) \
                      ORDER BY created_at DESC, id DESC LIMIT $3"
                 ))
-                .bind(created_ms)
+                .bind(created_at_ms)
                 .bind(id)
                 .bind(i64::from(limit))
                 .fetch_all(&self.pool)

@@ -5,6 +5,8 @@ use time::OffsetDateTime;
 use shared::api::{SessionId, SessionToken, StatusChange};
 use shared::{Amount, SessionStatus};
 
+use crate::page::Cursor;
+
 use super::rows::{self, session_columns};
 use super::writer::{Stmt, Value, atomically, bind_all, renumber};
 use super::{Backend, Change, SessionRecord, Store, StoreError, attempts, conflict, ms, parse};
@@ -25,28 +27,9 @@ pub struct ListFilter {
     /// Created before.
     pub created_to: Option<OffsetDateTime>,
     /// Continue after this item.
-    pub cursor: Option<ListCursor>,
+    pub cursor: Option<Cursor>,
     /// Page size.
     pub limit: u32,
-}
-
-/// Where a page ends: the last item's creation time and id.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ListCursor {
-    /// Creation time of the last item, Unix ms.
-    pub created_at_ms: i64,
-    /// Its id.
-    pub id: String,
-}
-
-impl ListCursor {
-    /// The cursor after `record`.
-    pub fn after(record: &SessionRecord) -> ListCursor {
-        ListCursor {
-            created_at_ms: ms(record.created_at),
-            id: record.id.to_string(),
-        }
-    }
 }
 
 impl Store {

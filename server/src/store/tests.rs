@@ -387,7 +387,10 @@ async fn list_filters_and_pages() {
     );
     let next = page(ListFilter {
         limit: 2,
-        cursor: Some(ListCursor::after(&first[1])),
+        cursor: Some(crate::page::Cursor {
+            created_at_ms: super::ms(first[1].created_at),
+            id: first[1].id.to_string(),
+        }),
         ..ListFilter::default()
     })
     .await;

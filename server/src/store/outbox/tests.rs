@@ -368,7 +368,7 @@ async fn the_list_filters_and_pages_newest_first() {
             .await,
         );
     }
-    let page = |cursor: Option<(i64, String)>| EventFilter {
+    let page = |cursor: Option<crate::page::Cursor>| EventFilter {
         limit: 2,
         cursor,
         ..EventFilter::default()
@@ -381,7 +381,10 @@ async fn the_list_filters_and_pages_newest_first() {
             break;
         }
         let last = items.last().unwrap();
-        cursor = Some((crate::clock::unix_ms(last.created_at), last.id.clone()));
+        cursor = Some(crate::page::Cursor {
+            created_at_ms: crate::clock::unix_ms(last.created_at),
+            id: last.id.clone(),
+        });
         seen.extend(items.into_iter().map(|e| e.id));
     }
     all.reverse();

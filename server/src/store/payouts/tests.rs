@@ -148,7 +148,10 @@ async fn lists_are_newest_first_and_due_checks_follow_the_schedule() {
         ids(store.list_payouts(2, None).await.unwrap()),
         [c.id.as_str(), b.id.as_str()]
     );
-    let after = Some((crate::clock::unix_ms(b.created_at), b.id.clone()));
+    let after = Some(crate::page::Cursor {
+        created_at_ms: crate::clock::unix_ms(b.created_at),
+        id: b.id.clone(),
+    });
     assert_eq!(
         ids(store.list_payouts(2, after).await.unwrap()),
         [a.id.as_str()]
