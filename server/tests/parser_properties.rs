@@ -29,13 +29,19 @@ fn php_json_encode_vectors() {
         // a backslash before a slash: each escaped on its own
         ("\\/", r#""\\\/""#),
         ("//", r#""\/\/""#),
-        ("https://shop.example.ru/ok?x=1&y=/2", r#""https:\/\/shop.example.ru\/ok?x=1&y=\/2""#),
+        (
+            "https://shop.example.ru/ok?x=1&y=/2",
+            r#""https:\/\/shop.example.ru\/ok?x=1&y=\/2""#,
+        ),
         // quotes and backslashes
         ("\"\\\"", r#""\"\\\"""#),
         ("'single'", r#""'single'""#),
         // controls: the short forms, the rest as \u00xx, DEL kept
         ("a\u{0}b", r#""a\u0000b""#),
-        ("\u{7}\u{8}\u{9}\u{a}\u{b}\u{c}\u{d}", r#""\u0007\b\t\n\u000b\f\r""#),
+        (
+            "\u{7}\u{8}\u{9}\u{a}\u{b}\u{c}\u{d}",
+            r#""\u0007\b\t\n\u000b\f\r""#,
+        ),
         ("\u{1f}\u{20}\u{7f}", "\"\\u001f \u{7f}\""),
         // the first non-ASCII code points; lower-case hex
         ("\u{80}", r#""\u0080""#),
@@ -48,14 +54,21 @@ fn php_json_encode_vectors() {
         ("💳", r#""\ud83d\udcb3""#),
         ("𝄞", r#""\ud834\udd1e""#),
         // a ZWJ family: three pairs and two U+200D
-        ("👨‍👩‍👧", r#""\ud83d\udc68\u200d\ud83d\udc69\u200d\ud83d\udc67""#),
+        (
+            "👨‍👩‍👧",
+            r#""\ud83d\udc68\u200d\ud83d\udc69\u200d\ud83d\udc67""#,
+        ),
         // a flag: two regional indicators
         ("🇷🇺", r#""\ud83c\uddf7\ud83c\uddfa""#),
         // a combining accent after ASCII
         ("e\u{301}", r#""e\u0301""#),
     ];
     for (input, expected) in table {
-        assert_eq!(encode(&PhpValue::str(*input)), *expected, "json_encode({input:?})");
+        assert_eq!(
+            encode(&PhpValue::str(*input)),
+            *expected,
+            "json_encode({input:?})"
+        );
     }
 }
 
@@ -297,11 +310,7 @@ fn pem_like() -> impl Strategy<Value = Vec<u8>> {
     prop_oneof![
         proptest::collection::vec(any::<u8>(), 0..300),
         (0..HEADERS.len(), "[A-Za-z0-9+/=\n]{0,400}", any::<bool>()).prop_map(|(h, body, end)| {
-            let label = HEADERS[h]
-                .lines()
-                .next()
-                .unwrap()
-                .replace("BEGIN", "END");
+            let label = HEADERS[h].lines().next().unwrap().replace("BEGIN", "END");
             let tail = if end { label } else { String::new() };
             format!("{}{body}\n{tail}\n", HEADERS[h]).into_bytes()
         }),

@@ -8,9 +8,9 @@ use proptest::prelude::*;
 use shared::api::SessionToken;
 use shared::{
     AccountNumber, AccountUuid, Amount, AmountError, BankCode, BankMemberId, Bic, CardNumber,
-    CustomerIp, CustomerUserId, Description, DigitsError, GatewayPaymentId, HttpUrl,
-    LifetimeSecs, Method, Money, MoneyError, OrderId, PaymentStatus, PayoutKind, Phone,
-    PhoneError, SessionStatus, TextError, UrlError,
+    CustomerIp, CustomerUserId, Description, DigitsError, GatewayPaymentId, HttpUrl, LifetimeSecs,
+    Method, Money, MoneyError, OrderId, PaymentStatus, PayoutKind, Phone, PhoneError,
+    SessionStatus, TextError, UrlError,
 };
 
 /// Text built from characters that sit on the edges of the parsers: digits, signs, dots,
@@ -33,7 +33,7 @@ fn edgy_text() -> impl Strategy<Value = String> {
             Just('\u{0}'),
             Just('\n'),
             Just('\u{a0}'),
-            Just('\u{661}'), // ARABIC-INDIC DIGIT ONE
+            Just('\u{661}'),  // ARABIC-INDIC DIGIT ONE
             Just('\u{ff11}'), // FULLWIDTH DIGIT ONE
             Just('a'),
             Just('/'),

@@ -52,7 +52,14 @@ fn client() -> reqwest::blocking::Client {
         .unwrap()
 }
 
-fn buyer(base: String, key: String, seed: u64, n: u64, stop: Arc<AtomicBool>, ledger: Arc<Mutex<Ledger>>) {
+fn buyer(
+    base: String,
+    key: String,
+    seed: u64,
+    n: u64,
+    stop: Arc<AtomicBool>,
+    ledger: Arc<Mutex<Ledger>>,
+) {
     let http = client();
     let mut rng = fastrand::Rng::with_seed(seed ^ (n << 32));
     let mut i = 0;
@@ -109,7 +116,13 @@ fn buyer(base: String, key: String, seed: u64, n: u64, stop: Arc<AtomicBool>, le
     }
 }
 
-fn payer_out(base: String, key: String, seed: u64, stop: Arc<AtomicBool>, ledger: Arc<Mutex<Ledger>>) {
+fn payer_out(
+    base: String,
+    key: String,
+    seed: u64,
+    stop: Arc<AtomicBool>,
+    ledger: Arc<Mutex<Ledger>>,
+) {
     let http = client();
     let mut i = 0;
     while !stop.load(Ordering::Relaxed) {
@@ -121,8 +134,10 @@ fn payer_out(base: String, key: String, seed: u64, stop: Arc<AtomicBool>, ledger
                 .post(format!("{base}/api/v1/payouts"))
                 .bearer_auth(&key)
                 .header("Idempotency-Key", &idem)
-                .json(&json!({"kind": "sbp", "amount": "1.00", "phone": "79031112233",
-                              "bank_member_id": "100000000111"}))
+                .json(
+                    &json!({"kind": "sbp", "amount": "1.00", "phone": "79031112233",
+                              "bank_member_id": "100000000111"}),
+                )
                 .send();
             let mut l = ledger.lock().unwrap();
             l.requests += 1;
@@ -183,12 +198,26 @@ fn nothing_lost_nothing_doubled_across_kill_9() {
     let ledger = Arc::new(Mutex::new(Ledger::default()));
     let mut workers = Vec::new();
     for n in 0..3 {
-        let (base, key, stop, ledger) = (app.base.clone(), app.api_key.clone(), Arc::clone(&stop), Arc::clone(&ledger));
-        workers.push(std::thread::spawn(move || buyer(base, key, seed, n, stop, ledger)));
+        let (base, key, stop, ledger) = (
+            app.base.clone(),
+            app.api_key.clone(),
+            Arc::clone(&stop),
+            Arc::clone(&ledger),
+        );
+        workers.push(std::thread::spawn(move || {
+            buyer(base, key, seed, n, stop, ledger)
+        }));
     }
     {
-        let (base, key, stop, ledger) = (app.base.clone(), app.api_key.clone(), Arc::clone(&stop), Arc::clone(&ledger));
-        workers.push(std::thread::spawn(move || payer_out(base, key, seed, stop, ledger)));
+        let (base, key, stop, ledger) = (
+            app.base.clone(),
+            app.api_key.clone(),
+            Arc::clone(&stop),
+            Arc::clone(&ledger),
+        );
+        workers.push(std::thread::spawn(move || {
+            payer_out(base, key, seed, stop, ledger)
+        }));
     }
     let started = Instant::now();
     for _ in 0..kills {
@@ -204,7 +233,10 @@ fn nothing_lost_nothing_doubled_across_kill_9() {
 
     // Settle: every deadline passes (payments expire at the gateway, sessions end), then the
     // reconciler and the outbox catch up.
-    let advance = app.send(app.client().post(format!("{}/sandbox/control/clock/advance?secs=7200", app.base)));
+    let advance = app.send(app.client().post(format!(
+        "{}/sandbox/control/clock/advance?secs=7200",
+        app.base
+    )));
     assert_eq!(advance.status, 200, "{}", advance.text);
     let ledger = Arc::try_unwrap(ledger).unwrap().into_inner().unwrap();
     let ids: Vec<&String> = ledger.sessions.keys().collect();
@@ -215,27 +247,48 @@ fn nothing_lost_nothing_doubled_across_kill_9() {
             .iter()
             .filter(|s| {
                 !FINAL.contains(&s["status"].as_str().unwrap_or(""))
-                    || s["attempts"].as_array().into_iter().flatten().any(|a| a["state"] == "creating")
+                    || s["attempts"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .any(|a| a["state"] == "creating")
             })
             .count();
         if unsettled == 0 {
             break all;
         }
-        assert!(Instant::now() < deadline, "{unsettled} sessions never settled (CHAOS_SEED={seed}):\n{}",
-            all.iter().filter(|s| !FINAL.contains(&s["status"].as_str().unwrap_or(""))).take(3).map(Value::to_string).collect::<Vec<_>>().join("\n"));
+        assert!(
+            Instant::now() < deadline,
+            "{unsettled} sessions never settled (CHAOS_SEED={seed}):\n{}",
+            all.iter()
+                .filter(|s| !FINAL.contains(&s["status"].as_str().unwrap_or("")))
+                .take(3)
+                .map(Value::to_string)
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
         std::thread::sleep(Duration::from_millis(500));
     };
 
     // Sessions: present, final; attempts: none creating, one gateway payment at most.
     let mut attempts = 0;
     for s in &sessions {
-        assert_eq!(s["order_id"].as_str(), ledger.sessions.get(s["id"].as_str().unwrap()).map(String::as_str));
+        assert_eq!(
+            s["order_id"].as_str(),
+            ledger
+                .sessions
+                .get(s["id"].as_str().unwrap())
+                .map(String::as_str)
+        );
         for a in s["attempts"].as_array().into_iter().flatten() {
             attempts += 1;
             assert_ne!(a["state"], "creating", "{s}");
             let order = a["gateway_order_id"].as_str().unwrap();
             let made = app.gateway_payments(order);
-            assert!(made <= 1, "attempt {order} has {made} gateway payments (CHAOS_SEED={seed})");
+            assert!(
+                made <= 1,
+                "attempt {order} has {made} gateway payments (CHAOS_SEED={seed})"
+            );
         }
         if s["status"] == "paid" {
             assert_eq!(s["paid_amount"], s["amount"], "{s}");
@@ -246,18 +299,27 @@ fn nothing_lost_nothing_doubled_across_kill_9() {
     let deadline = Instant::now() + Duration::from_secs(60);
     let events = loop {
         let events = all_pages(&app, "/api/v1/events");
-        let undelivered = events.iter().filter(|e| e["delivery"]["state"] != "delivered").count();
+        let undelivered = events
+            .iter()
+            .filter(|e| e["delivery"]["state"] != "delivered")
+            .count();
         if undelivered == 0 {
             break events;
         }
-        assert!(Instant::now() < deadline, "{undelivered} events never delivered (CHAOS_SEED={seed})");
+        assert!(
+            Instant::now() < deadline,
+            "{undelivered} events never delivered (CHAOS_SEED={seed})"
+        );
         std::thread::sleep(Duration::from_millis(500));
     };
     let mut finals: BTreeMap<&str, Vec<&Value>> = BTreeMap::new();
     for e in &events {
         let kind = e["type"].as_str().unwrap();
         if FINAL.iter().any(|f| kind == format!("payment.{f}")) {
-            finals.entry(e["subject_id"].as_str().unwrap()).or_default().push(e);
+            finals
+                .entry(e["subject_id"].as_str().unwrap())
+                .or_default()
+                .push(e);
         }
     }
     let delivered: BTreeSet<String> = receiver
@@ -281,18 +343,33 @@ fn nothing_lost_nothing_doubled_across_kill_9() {
             .filter_map(|h| h["status"].as_str())
             .filter(|st| FINAL.contains(st))
             .collect();
-        assert!(!reached.is_empty() && reached.contains(s["status"].as_str().unwrap()), "{s}");
+        assert!(
+            !reached.is_empty() && reached.contains(s["status"].as_str().unwrap()),
+            "{s}"
+        );
         for status in &reached {
             let of_kind: BTreeSet<&str> = mine
                 .iter()
                 .filter(|e| e["type"] == format!("payment.{status}"))
                 .map(|e| e["id"].as_str().unwrap())
                 .collect();
-            assert_eq!(of_kind.len(), 1, "session {id}: {status} has events {mine:?} (CHAOS_SEED={seed})");
+            assert_eq!(
+                of_kind.len(),
+                1,
+                "session {id}: {status} has events {mine:?} (CHAOS_SEED={seed})"
+            );
         }
-        assert_eq!(mine.len(), reached.len(), "session {id}: events {mine:?} for {reached:?}");
+        assert_eq!(
+            mine.len(),
+            reached.len(),
+            "session {id}: events {mine:?} for {reached:?}"
+        );
         for e in &mine {
-            assert!(delivered.contains(e["id"].as_str().unwrap()), "event {} not received", e["id"]);
+            assert!(
+                delivered.contains(e["id"].as_str().unwrap()),
+                "event {} not received",
+                e["id"]
+            );
         }
     }
 
@@ -300,14 +377,21 @@ fn nothing_lost_nothing_doubled_across_kill_9() {
     let payouts = all_pages(&app, "/api/v1/payouts");
     let mut keys = BTreeSet::new();
     for p in &payouts {
-        assert!(keys.insert(p["idempotency_key"].as_str().unwrap().to_owned()), "two payouts for {p}");
+        assert!(
+            keys.insert(p["idempotency_key"].as_str().unwrap().to_owned()),
+            "two payouts for {p}"
+        );
         let reply = app.send(
             app.client()
                 .get(format!("{}/sandbox/control/payouts", app.base))
                 .query(&[("order_id", p["gateway_order_id"].as_str().unwrap())]),
         );
         let sent = reply.json()["payouts"].as_array().map_or(0, Vec::len);
-        assert!(sent <= 1, "payout {} sent {sent} times (CHAOS_SEED={seed})", p["id"]);
+        assert!(
+            sent <= 1,
+            "payout {} sent {sent} times (CHAOS_SEED={seed})",
+            p["id"]
+        );
     }
     for key in &ledger.payout_keys {
         assert!(keys.contains(key), "answered payout {key} is missing");

@@ -129,10 +129,7 @@ fn read_answer(stream: &mut TcpStream, head_only: bool) -> Answer {
         };
     };
     let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
-    let status = head
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse::<u16>().ok());
+    let status = head.split(' ').nth(1).and_then(|s| s.parse::<u16>().ok());
     let lower = head.to_ascii_lowercase();
     let mut body = buf[head_end + 4..].to_vec();
     // Streams (SSE) never end: the status is what counts.
@@ -240,11 +237,15 @@ impl Gen {
             1 => self.rng.u64(..).to_string(),
             2 => {
                 let n = self.rng.usize(0..40);
-                std::iter::repeat_with(|| self.rng.alphanumeric()).take(n).collect()
+                std::iter::repeat_with(|| self.rng.alphanumeric())
+                    .take(n)
+                    .collect()
             }
             3 => {
                 let n = self.rng.usize(0..20);
-                std::iter::repeat_with(|| self.rng.char(..)).take(n).collect()
+                std::iter::repeat_with(|| self.rng.char(..))
+                    .take(n)
+                    .collect()
             }
             4 => "x".repeat(self.rng.usize(100..5000)),
             _ => format!("{}-{}", self.rng.i64(..), self.rng.alphanumeric()),
@@ -320,7 +321,11 @@ impl Gen {
             2 => json!(self.rng.i64(..)),
             3 => json!(self.rng.f64() * 1e12),
             4 => json!(self.odd()),
-            5 => Value::Array((0..self.rng.usize(0..4)).map(|_| self.json_value(depth + 1)).collect()),
+            5 => Value::Array(
+                (0..self.rng.usize(0..4))
+                    .map(|_| self.json_value(depth + 1))
+                    .collect(),
+            ),
             _ => {
                 let mut m = serde_json::Map::new();
                 for _ in 0..self.rng.usize(0..4) {
@@ -345,7 +350,15 @@ impl Gen {
                     v["methods"] = json!([self.pick(PAY_METHODS), self.odd()]);
                 }
                 if self.chance(0.3) {
-                    v["success_url"] = json!(self.pick(&["https://shop.example/ok", "javascript:alert(1)", "http://[::1", ""]).to_string());
+                    v["success_url"] = json!(
+                        self.pick(&[
+                            "https://shop.example/ok",
+                            "javascript:alert(1)",
+                            "http://[::1",
+                            ""
+                        ])
+                        .to_string()
+                    );
                 }
                 if self.chance(0.3) {
                     v["lifetime_secs"] = self.json_value(3);
@@ -355,7 +368,9 @@ impl Gen {
                 }
                 v
             }
-            "pay" => json!({"method": if self.chance(0.7) { (*self.pick(PAY_METHODS)).to_owned() } else { self.odd() }}),
+            "pay" => {
+                json!({"method": if self.chance(0.7) { (*self.pick(PAY_METHODS)).to_owned() } else { self.odd() }})
+            }
             "payouts" => json!({
                 "kind": self.pick(&["sbp", "account", "card", "x"]).to_string(),
                 "amount": self.pick(&["1.00", "0", "abc", "100000000000"]).to_string(),
@@ -398,7 +413,9 @@ impl Gen {
             }
             5 => {
                 // Huge: near and past the 64 KiB body limit.
-                let n = self.pick(&[60_000usize, 65_536, 70_000, 300_000]).to_owned();
+                let n = self
+                    .pick(&[60_000usize, 65_536, 70_000, 300_000])
+                    .to_owned();
                 body = format!("{{\"method\":\"{}\"}}", "é".repeat(n / 2)).into_bytes();
             }
             6 => body = br#"{"method":"\ud800","order_id":"\udfff\u0000"}"#.to_vec(),
@@ -458,29 +475,118 @@ impl Gen {
         let (method, path, family): (&str, String, &'static str) = match self.rng.u8(..30) {
             0 | 1 => ("POST", "/api/v1/sessions".into(), "sessions"),
             2 => ("GET", "/api/v1/sessions".into(), "merchant"),
-            3 => ("GET", format!("/api/v1/sessions/{}", self.id(&session_ids)), "merchant"),
+            3 => (
+                "GET",
+                format!("/api/v1/sessions/{}", self.id(&session_ids)),
+                "merchant",
+            ),
             4 => ("GET", "/api/v1/events".into(), "merchant"),
-            5 => ("GET", format!("/api/v1/events/{}", self.id(&[])), "merchant"),
-            6 => ("POST", format!("/api/v1/events/{}/resend", self.id(&[])), "merchant"),
+            5 => (
+                "GET",
+                format!("/api/v1/events/{}", self.id(&[])),
+                "merchant",
+            ),
+            6 => (
+                "POST",
+                format!("/api/v1/events/{}/resend", self.id(&[])),
+                "merchant",
+            ),
             7 => ("POST", "/api/v1/payouts".into(), "payouts"),
-            8 => ("GET", format!("/api/v1/payouts/{}", self.id(&payout_ids)), "merchant"),
-            9 => ("POST", format!("/api/v1/payouts/{}/refresh", self.id(&payout_ids)), "gateway"),
+            8 => (
+                "GET",
+                format!("/api/v1/payouts/{}", self.id(&payout_ids)),
+                "merchant",
+            ),
+            9 => (
+                "POST",
+                format!("/api/v1/payouts/{}/refresh", self.id(&payout_ids)),
+                "gateway",
+            ),
             10 => ("GET", "/api/v1/balance".into(), "gateway"),
             11 | 12 => ("GET", format!("/api/v1/checkout/{token}"), "widget"),
             13 | 14 => ("POST", format!("/api/v1/checkout/{token}/pay"), "pay"),
             15 => ("GET", format!("/api/v1/checkout/{token}/status"), "widget"),
             16 => ("GET", format!("/api/v1/checkout/{token}/events"), "widget"),
             17 => ("POST", format!("/api/v1/checkout/{token}/check"), "gateway"),
-            18 | 19 => (*self.pick(&["GET", "POST"]), "/webhooks/alikassa".into(), "webhook"),
-            20 => ("POST", format!("/sandbox/v1/{}", self.pick(&["payment", "payment/status", "payment/history", "payout", "payout/status", "account/balance", "account/info"])), "sandbox"),
-            21 => ("POST", format!("/sandbox/control/{}/{gid}/{action}", self.pick(&["payments", "payouts"])), "control"),
-            22 => ("GET", format!("/sandbox/control/{}{}", self.pick(&["payments", "payouts", "accounts", "clock", "faults", "faults/log", "notifications"]), self.query()), "sandbox"),
+            18 | 19 => (
+                *self.pick(&["GET", "POST"]),
+                "/webhooks/alikassa".into(),
+                "webhook",
+            ),
+            20 => (
+                "POST",
+                format!(
+                    "/sandbox/v1/{}",
+                    self.pick(&[
+                        "payment",
+                        "payment/status",
+                        "payment/history",
+                        "payout",
+                        "payout/status",
+                        "account/balance",
+                        "account/info"
+                    ])
+                ),
+                "sandbox",
+            ),
+            21 => (
+                "POST",
+                format!(
+                    "/sandbox/control/{}/{gid}/{action}",
+                    self.pick(&["payments", "payouts"])
+                ),
+                "control",
+            ),
+            22 => (
+                "GET",
+                format!(
+                    "/sandbox/control/{}{}",
+                    self.pick(&[
+                        "payments",
+                        "payouts",
+                        "accounts",
+                        "clock",
+                        "faults",
+                        "faults/log",
+                        "notifications"
+                    ]),
+                    self.query()
+                ),
+                "sandbox",
+            ),
             23 => ("GET", format!("/sandbox/control/payments/{gid}"), "sandbox"),
             24 => ("POST", format!("/sandbox/pay/{uuid}/{action}"), "sandbox"),
             25 => ("GET", format!("/sandbox/pay/{uuid}"), "sandbox"),
             26 => ("GET", format!("/pay/{token}"), "hosted"),
-            27 => ("GET", format!("/widget/v1/{}", self.pick(&["checkout.js", "checkout.css", "x.wasm", "../../Cargo.toml", "%2e%2e/%2e%2e/etc/passwd", ""])), "assets"),
-            28 => ("GET", (*self.pick(&["/healthz", "/readyz", "/metrics", "/api/openapi.json", "/", "/dashboard/", "/demo/"])).to_owned(), "misc"),
+            27 => (
+                "GET",
+                format!(
+                    "/widget/v1/{}",
+                    self.pick(&[
+                        "checkout.js",
+                        "checkout.css",
+                        "x.wasm",
+                        "../../Cargo.toml",
+                        "%2e%2e/%2e%2e/etc/passwd",
+                        ""
+                    ])
+                ),
+                "assets",
+            ),
+            28 => (
+                "GET",
+                (*self.pick(&[
+                    "/healthz",
+                    "/readyz",
+                    "/metrics",
+                    "/api/openapi.json",
+                    "/",
+                    "/dashboard/",
+                    "/demo/",
+                ]))
+                .to_owned(),
+                "misc",
+            ),
             _ => ("GET", format!("/{}", url_escape(&self.odd())), "misc"),
         };
         // Sandbox controls other than a payment's or payout's end are read only here: a
@@ -491,7 +597,15 @@ impl Gen {
         } else {
             method.to_owned()
         };
-        let mut target = format!("{path}{}", if family == "sandbox" || path.contains('?') { String::new() } else { self.query() }).into_bytes();
+        let mut target = format!(
+            "{path}{}",
+            if family == "sandbox" || path.contains('?') {
+                String::new()
+            } else {
+                self.query()
+            }
+        )
+        .into_bytes();
         if self.chance(0.03) {
             // Raw bytes in the request target.
             target.extend_from_slice(&[b'/', 0xc3, 0x28, b'%', b'%']);
@@ -510,7 +624,8 @@ impl Gen {
             )
             .into_bytes();
         }
-        let mut headers: Vec<(String, Vec<u8>)> = vec![("Host".into(), self.t.host.clone().into_bytes())];
+        let mut headers: Vec<(String, Vec<u8>)> =
+            vec![("Host".into(), self.t.host.clone().into_bytes())];
         if let Some(auth) = self.auth() {
             headers.push(("Authorization".into(), auth));
         }
@@ -555,14 +670,22 @@ impl Gen {
             _ => {}
         }
         if family == "payouts" && self.chance(0.7) {
-            headers.push(("Idempotency-Key".into(), format!("fz-{}", self.rng.u32(..)).into_bytes()));
+            headers.push((
+                "Idempotency-Key".into(),
+                format!("fz-{}", self.rng.u32(..)).into_bytes(),
+            ));
         }
         let mut truncate = None;
         let slow = self.chance(0.02);
         if chunked {
             headers.push(("Transfer-Encoding".into(), b"chunked".to_vec()));
             body = if self.chance(0.5) {
-                format!("{:x}\r\n", body.len()).into_bytes().into_iter().chain(body).chain(*b"\r\n0\r\n\r\n").collect()
+                format!("{:x}\r\n", body.len())
+                    .into_bytes()
+                    .into_iter()
+                    .chain(body)
+                    .chain(*b"\r\n0\r\n\r\n")
+                    .collect()
             } else {
                 well_formed = false;
                 b"zz\r\nabc\r\n".to_vec()
@@ -571,7 +694,10 @@ impl Gen {
             match self.rng.u8(..25) {
                 0 => {
                     // Claims more than it sends.
-                    headers.push(("Content-Length".into(), (body.len() + 100).to_string().into_bytes()));
+                    headers.push((
+                        "Content-Length".into(),
+                        (body.len() + 100).to_string().into_bytes(),
+                    ));
                     truncate = Some(body.len());
                     well_formed = false;
                 }
@@ -581,7 +707,10 @@ impl Gen {
                 }
                 2 => {
                     headers.push(("Content-Length".into(), body.len().to_string().into_bytes()));
-                    headers.push(("Content-Length".into(), (body.len() + 1).to_string().into_bytes()));
+                    headers.push((
+                        "Content-Length".into(),
+                        (body.len() + 1).to_string().into_bytes(),
+                    ));
                     well_formed = false;
                 }
                 _ => headers.push(("Content-Length".into(), body.len().to_string().into_bytes())),
@@ -611,7 +740,14 @@ fn uuid_like(rng: &mut fastrand::Rng) -> String {
     let hex: String = std::iter::repeat_with(|| char::from_digit(rng.u32(..16), 16).unwrap())
         .take(32)
         .collect();
-    format!("{}-{}-{}-{}-{}", &hex[..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..])
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..]
+    )
 }
 
 fn url_escape(s: &str) -> String {
@@ -672,7 +808,14 @@ struct Tally {
     failures: Vec<String>,
 }
 
-fn run_phase(app: &Checkout, targets: &Targets, authed: bool, seed: u64, budget: u64, deadline: Instant) -> Tally {
+fn run_phase(
+    app: &Checkout,
+    targets: &Targets,
+    authed: bool,
+    seed: u64,
+    budget: u64,
+    deadline: Instant,
+) -> Tally {
     let addr = app.base.trim_start_matches("http://").to_owned();
     let tally = Arc::new(Mutex::new(Tally::default()));
     let stop = Arc::new(AtomicBool::new(false));
@@ -681,7 +824,10 @@ fn run_phase(app: &Checkout, targets: &Targets, authed: bool, seed: u64, budget:
         .map(|i| {
             let (addr, tally, stop) = (addr.clone(), Arc::clone(&tally), Arc::clone(&stop));
             let mut generator = Gen {
-                rng: fastrand::Rng::with_seed(seed.wrapping_mul(31).wrapping_add(i + u64::from(authed) * 1000)),
+                rng: fastrand::Rng::with_seed(
+                    seed.wrapping_mul(31)
+                        .wrapping_add(i + u64::from(authed) * 1000),
+                ),
                 t: targets.clone(),
                 authed,
             };
@@ -695,11 +841,25 @@ fn run_phase(app: &Checkout, targets: &Targets, authed: bool, seed: u64, budget:
                     let mut t = tally.lock().unwrap();
                     t.sent += 1;
                     *t.by_family.entry(req.family).or_default() += 1;
-                    let key = answer.status.map_or("no answer".to_owned(), |s| s.to_string());
+                    let key = answer
+                        .status
+                        .map_or("no answer".to_owned(), |s| s.to_string());
                     *t.by_status.entry(key).or_default() += 1;
                     let failure = match answer.status {
-                        None if req.well_formed && req.truncate.is_none() => Some("no answer to a well-formed request"),
-                        Some(s) if s >= 500 && !allowed_5xx(&req, s, &answer.body, generator.t.widget_built) => Some("5xx"),
+                        None if req.well_formed && req.truncate.is_none() => {
+                            Some("no answer to a well-formed request")
+                        }
+                        Some(s)
+                            if s >= 500
+                                && !allowed_5xx(
+                                    &req,
+                                    s,
+                                    &answer.body,
+                                    generator.t.widget_built,
+                                ) =>
+                        {
+                            Some("5xx")
+                        }
                         _ => None,
                     };
                     if let Some(why) = failure
@@ -708,10 +868,16 @@ fn run_phase(app: &Checkout, targets: &Targets, authed: bool, seed: u64, budget:
                         t.failures.push(format!(
                             "{why}: {} {} ({}) → {}\n{}",
                             req.method,
-                            String::from_utf8_lossy(&req.target).chars().take(200).collect::<String>(),
+                            String::from_utf8_lossy(&req.target)
+                                .chars()
+                                .take(200)
+                                .collect::<String>(),
                             req.family,
                             answer.head.lines().next().unwrap_or(""),
-                            String::from_utf8_lossy(&answer.body).chars().take(300).collect::<String>(),
+                            String::from_utf8_lossy(&answer.body)
+                                .chars()
+                                .take(300)
+                                .collect::<String>(),
                         ));
                     }
                 }
@@ -732,7 +898,11 @@ fn snapshot(app: &Checkout, targets: &Targets) -> Value {
         assert_eq!(reply.status, 200, "{path}: {}", reply.text);
         reply.json()
     };
-    let sessions: Vec<Value> = targets.session_ids.iter().map(|id| get(&format!("/api/v1/sessions/{id}"))).collect();
+    let sessions: Vec<Value> = targets
+        .session_ids
+        .iter()
+        .map(|id| get(&format!("/api/v1/sessions/{id}")))
+        .collect();
     json!({
         "sessions": sessions,
         "session_list": get("/api/v1/sessions?limit=100"),
@@ -756,7 +926,11 @@ fn settings() -> (u64, u64, Duration) {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(if long { 200_000 } else { 15_000 });
-    let budget = if long { Duration::from_secs(900) } else { Duration::from_secs(35) };
+    let budget = if long {
+        Duration::from_secs(900)
+    } else {
+        Duration::from_secs(35)
+    };
     (seed, requests, budget)
 }
 
@@ -774,8 +948,13 @@ fn no_input_makes_the_server_panic_answer_5xx_or_change_state_without_credential
     let paid_token = paid["token"].as_str().unwrap().to_owned();
     assert_eq!(app.pay(&paid_token, "card_transfer").status, 200);
     let paid_id = paid["id"].as_str().unwrap().to_owned();
-    let gid = app.session(&paid_id)["attempts"][0]["gateway_payment_id"].as_u64().unwrap();
-    assert_eq!(app.control(&format!("payments/{gid}/paid"), None).status, 200);
+    let gid = app.session(&paid_id)["attempts"][0]["gateway_payment_id"]
+        .as_u64()
+        .unwrap();
+    assert_eq!(
+        app.control(&format!("payments/{gid}/paid"), None).status,
+        200
+    );
     app.wait_for_status(&paid_token, "paid");
     let pending = app.create_session("fz-pending", "10.00");
     let pending_token = pending["token"].as_str().unwrap().to_owned();
@@ -789,21 +968,42 @@ fn no_input_makes_the_server_panic_answer_5xx_or_change_state_without_credential
             .header("Idempotency-Key", "fz-payout")
             .json(&json!({"kind": "sbp", "amount": "1.00", "phone": "79031112233", "bank_member_id": "100000000111"})),
     );
-    assert!(payout.status == 201 || payout.status == 200, "{}", payout.text);
+    assert!(
+        payout.status == 201 || payout.status == 200,
+        "{}",
+        payout.text
+    );
     let payments = app.get("/sandbox/control/payments").json();
     let list = payments["payments"].as_array().unwrap();
     let mut targets = Targets {
         host,
         api_key: app.api_key.clone(),
-        tokens: vec![paid_token.clone(), pending_token, open["token"].as_str().unwrap().to_owned()],
-        session_ids: vec![paid_id.clone(), pending_id, open["id"].as_str().unwrap().to_owned()],
+        tokens: vec![
+            paid_token.clone(),
+            pending_token,
+            open["token"].as_str().unwrap().to_owned(),
+        ],
+        session_ids: vec![
+            paid_id.clone(),
+            pending_id,
+            open["id"].as_str().unwrap().to_owned(),
+        ],
         payout_ids: vec![payout.json()["id"].as_str().unwrap().to_owned()],
         gateway_ids: list.iter().filter_map(|p| p["id"].as_u64()).collect(),
-        gateway_uuids: list.iter().filter_map(|p| p["uuid"].as_str().map(str::to_owned)).collect(),
+        gateway_uuids: list
+            .iter()
+            .filter_map(|p| p["uuid"].as_str().map(str::to_owned))
+            .collect(),
         widget_built: !app.get("/readyz").text.contains("not built"),
     };
     let payouts = app.get("/sandbox/control/payouts").json();
-    targets.gateway_ids.extend(payouts["payouts"].as_array().unwrap().iter().filter_map(|p| p["id"].as_u64()));
+    targets.gateway_ids.extend(
+        payouts["payouts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|p| p["id"].as_u64()),
+    );
 
     let started = Instant::now();
     let deadline = started + budget;
@@ -812,23 +1012,50 @@ fn no_input_makes_the_server_panic_answer_5xx_or_change_state_without_credential
     let a = run_phase(&app, &targets, false, seed, requests / 2, deadline);
     let after = snapshot(&app, &targets);
     // Phase B: the real key and real tokens.
-    let b = run_phase(&app, &targets, true, seed, requests - requests / 2, deadline);
+    let b = run_phase(
+        &app,
+        &targets,
+        true,
+        seed,
+        requests - requests / 2,
+        deadline,
+    );
     let elapsed = started.elapsed();
 
     let logs = app.daemon.stderr();
     let panics = logs.matches("panicked").count();
     for (name, t) in [("A (no credentials)", &a), ("B (key and tokens)", &b)] {
-        eprintln!("phase {name}: {} requests; by status {:?}; by route {:?}", t.sent, t.by_status, t.by_family);
+        eprintln!(
+            "phase {name}: {} requests; by status {:?}; by route {:?}",
+            t.sent, t.by_status, t.by_family
+        );
     }
     eprintln!(
         "fuzz_http: {} requests in {:.1} s, {panics} panics, seed {seed}",
         a.sent + b.sent,
         elapsed.as_secs_f64()
     );
-    assert_eq!(panics, 0, "the server panicked (FUZZ_SEED={seed})\n{}", app.daemon.report());
+    assert_eq!(
+        panics,
+        0,
+        "the server panicked (FUZZ_SEED={seed})\n{}",
+        app.daemon.report()
+    );
     let failures: Vec<&String> = a.failures.iter().chain(&b.failures).collect();
-    assert!(failures.is_empty(), "FUZZ_SEED={seed}:\n{}", failures.iter().map(|f| f.as_str()).collect::<Vec<_>>().join("\n\n"));
-    assert!(a.sent + b.sent >= requests.min(500), "too few requests sent: {}", a.sent + b.sent);
+    assert!(
+        failures.is_empty(),
+        "FUZZ_SEED={seed}:\n{}",
+        failures
+            .iter()
+            .map(|f| f.as_str())
+            .collect::<Vec<_>>()
+            .join("\n\n")
+    );
+    assert!(
+        a.sent + b.sent >= requests.min(500),
+        "too few requests sent: {}",
+        a.sent + b.sent
+    );
     let changed: Vec<String> = before
         .as_object()
         .unwrap()
@@ -850,7 +1077,12 @@ fn no_input_makes_the_server_panic_answer_5xx_or_change_state_without_credential
     let reply = app.pay(token, "card_transfer");
     assert_eq!(reply.status, 200, "{}", reply.text);
     let fresh_id = fresh["id"].as_str().unwrap();
-    let gid = app.session(fresh_id)["attempts"][0]["gateway_payment_id"].as_u64().unwrap();
-    assert_eq!(app.control(&format!("payments/{gid}/paid"), None).status, 200);
+    let gid = app.session(fresh_id)["attempts"][0]["gateway_payment_id"]
+        .as_u64()
+        .unwrap();
+    assert_eq!(
+        app.control(&format!("payments/{gid}/paid"), None).status,
+        200
+    );
     app.wait_for_status(token, "paid");
 }

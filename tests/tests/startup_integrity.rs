@@ -55,7 +55,10 @@ fn used_data_dir() -> e2e::TempDir {
     }
     for i in 0..40 {
         let created = app.create_session(&format!("INT-{i}"), "10.00");
-        assert_eq!(app.pay(created["token"].as_str().unwrap(), "sbp").status, 200);
+        assert_eq!(
+            app.pay(created["token"].as_str().unwrap(), "sbp").status,
+            200
+        );
     }
     assert!(app.daemon.terminate().success());
     dir
