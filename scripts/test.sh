@@ -29,6 +29,10 @@ step "widget release build (the browser suites serve dist/)"
 step "build binaries"
 cargo build --workspace --bins --locked
 
+# Includes the robustness suites in their short seeded runs (about 55 s together): property
+# tests of every parser, fuzz_http (15 000 requests, at most 35 s), chaos (10 kill -9 under
+# load), startup_integrity. Longer runs: FUZZ_LONG=1 or FUZZ_REQUESTS=N, CHAOS_KILLS=N;
+# replay with the printed FUZZ_SEED / CHAOS_SEED.
 step "unit, integration and end-to-end tests (SQLite, sandbox, openssl, python, Chromium)"
 cargo test --workspace --locked
 
@@ -47,7 +51,7 @@ pg_started=$(date +%s)
 CHECKOUT_TEST_DATABASE_URL="$pg_url" cargo test -p e2e --locked \
   --test api_events --test api_faults --test api_merchant --test api_money_truth --test api_observability \
   --test api_payments --test api_payouts --test api_status_truth --test api_webhooks \
-  --test replicas_pg
+  --test replicas_pg --test chaos
 echo "PostgreSQL suites: $(( $(date +%s) - pg_started )) s"
 "$ROOT/scripts/pg.sh" stop
 

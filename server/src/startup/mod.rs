@@ -54,6 +54,28 @@ pub enum StartupError {
     Config(String),
 }
 
+/// Sandbox mode: a missing `checkout.db` beside the emulator's state means the sessions were
+/// lost while the emulator still holds their payments; a fresh database would silently forget
+/// them. Starting afresh is a choice: remove the `sandbox` directory too.
+fn refuse_lost_database(config: &Config) -> Result<(), StartupError> {
+    let server = &config.server;
+    let sandbox_db = server.data_dir.join("sandbox").join("sandbox.db");
+    match &server.database {
+        DatabaseLocation::Sqlite(path)
+            if config.gateway.is_sandbox() && !path.exists() && sandbox_db.exists() =>
+        {
+            Err(StartupError::Io(format!(
+                "the database {} is missing but the sandbox state {} is there: restore the \
+                 database, or remove {} to start afresh",
+                path.display(),
+                sandbox_db.display(),
+                server.data_dir.join("sandbox").display()
+            )))
+        }
+        _ => Ok(()),
+    }
+}
+
 /// A built, bound, not yet running server.
 #[derive(Debug)]
 pub struct Application {
@@ -87,6 +109,7 @@ impl Application {
             .public_url
             .clone()
             .unwrap_or_else(|| loopback.clone());
+        refuse_lost_database(&config)?;
         let store = Store::open(&server.database).await?;
         let (shutdown, shutdown_rx) = watch::channel(false);
 

