@@ -49,7 +49,7 @@ pub async fn create(
     security(("api_key" = [])),
     responses(
         (status = 200, description = "The session", body = super::openapi::schemas::SessionDetails),
-        (status = 401, description = "`unauthorized`", body = super::openapi::schemas::ApiErrorBody),
+        (status = 401, description = "`unauthorized`, or `api_key_wrong_mode` (a key of the other mode, or one without a mode prefix)", body = super::openapi::schemas::ApiErrorBody),
         (status = 404, description = "`session_not_found`", body = super::openapi::schemas::ApiErrorBody),
     ))]
 pub async fn details(
@@ -76,7 +76,7 @@ pub async fn details(
     responses(
         (status = 200, description = "A page", body = super::openapi::schemas::SessionList),
         (status = 400, description = "`invalid_query`", body = super::openapi::schemas::ApiErrorBody),
-        (status = 401, description = "`unauthorized`", body = super::openapi::schemas::ApiErrorBody),
+        (status = 401, description = "`unauthorized`, or `api_key_wrong_mode` (a key of the other mode, or one without a mode prefix)", body = super::openapi::schemas::ApiErrorBody),
     ))]
 pub async fn list(
     _: Merchant,

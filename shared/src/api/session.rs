@@ -127,6 +127,10 @@ pub struct SessionDetails {
     /// that did not match the payment it named. The history says which.
     #[serde(default)]
     pub needs_attention: bool,
+    /// `true` when the server moves real money (a gateway is configured), `false` in sandbox
+    /// mode (test money).
+    #[serde(default)]
+    pub livemode: bool,
     /// Methods offered.
     pub methods: Vec<Method>,
     /// Method the buyer chose, once chosen.

@@ -291,6 +291,8 @@ pub struct SessionDetails {
     pub overpaid_amount: Option<String>,
     /// The merchant must look at this session's money (the history says why).
     pub needs_attention: bool,
+    /// `true` with a real gateway (real money), `false` in sandbox mode (test money).
+    pub livemode: bool,
     /// Methods offered.
     pub methods: Vec<Method>,
     /// Method of the current payment.
