@@ -22,7 +22,7 @@ pub const REFUSAL_WINDOW: Duration = Duration::from_secs(60);
 /// Longest wait for a turn to verify before `503`.
 const MAX_WAIT: Duration = Duration::from_secs(2);
 /// Notifications that may wait for a turn, per verifying slot.
-const QUEUE_PER_SLOT: usize = 16;
+const QUEUE_PER_SLOT: usize = 64;
 /// Addresses tracked before expired windows are swept.
 const SWEEP_AT: usize = 10_000;
 /// What `503` tells the gateway to wait.
@@ -222,7 +222,7 @@ mod tests {
             })
         };
         tokio::time::sleep(Duration::from_millis(50)).await;
-        // The slot is taken: the queue fills (16 per slot), the next is refused at once.
+        // The slot is taken: the queue fills (64 per slot), the next is refused at once.
         let mut queued = Vec::new();
         for _ in 0..QUEUE_PER_SLOT {
             let guard = Arc::clone(&guard);
