@@ -13,6 +13,32 @@ pub enum ApiError {
     /// No or wrong merchant API key.
     #[error("missing or invalid API key: send Authorization: Bearer <api key>")]
     Unauthorized,
+    /// An API key of the other mode (`sk_test_` on a live server or `sk_live_` in sandbox
+    /// mode), or one without a mode prefix.
+    #[error("{}", wrong_mode_message(*presented, *server))]
+    ApiKeyWrongMode {
+        /// The mode the key's prefix names; `None` = no prefix.
+        presented: Option<crate::auth::Mode>,
+        /// This server's mode.
+        server: crate::auth::Mode,
+    },
+    /// Too many event streams for this session or from this address.
+    #[error(
+        "too many open event streams {scope}; retry in {retry_after_secs} s or poll the status"
+    )]
+    TooManyStreams {
+        /// `for this session` or `from this address`.
+        scope: &'static str,
+        /// Seconds to wait.
+        retry_after_secs: u64,
+    },
+    /// The server is at a capacity limit (event streams in total, notifications being
+    /// verified); retry later.
+    #[error("the server is busy; retry in {retry_after_secs} s")]
+    ServerBusy {
+        /// Seconds to wait.
+        retry_after_secs: u64,
+    },
     /// The body is not JSON, or not the JSON expected.
     #[error("the request body is not valid JSON: {0}")]
     InvalidJson(String),
@@ -112,7 +138,11 @@ impl ApiError {
     /// The HTTP status.
     pub fn status(&self) -> StatusCode {
         match self {
-            ApiError::Unauthorized | ApiError::InvalidSignature => StatusCode::UNAUTHORIZED,
+            ApiError::Unauthorized
+            | ApiError::ApiKeyWrongMode { .. }
+            | ApiError::InvalidSignature => StatusCode::UNAUTHORIZED,
+            ApiError::TooManyStreams { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::ServerBusy { .. } => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::InvalidJson(_) | ApiError::InvalidQuery(_) => StatusCode::BAD_REQUEST,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::InvalidRequest { .. } | ApiError::MethodNotOffered(_) => {
@@ -143,6 +173,9 @@ impl ApiError {
     pub fn code(&self) -> &'static str {
         match self {
             ApiError::Unauthorized => "unauthorized",
+            ApiError::ApiKeyWrongMode { .. } => "api_key_wrong_mode",
+            ApiError::TooManyStreams { .. } => "too_many_streams",
+            ApiError::ServerBusy { .. } => "server_busy",
             ApiError::InvalidJson(_) => "invalid_json",
             ApiError::UnsupportedMediaType => "unsupported_media_type",
             ApiError::InvalidRequest { .. } => "invalid_request",
@@ -172,8 +205,11 @@ impl ApiError {
     }
 
     /// Every code, for documentation and tests.
-    pub const CODES: [&'static str; 26] = [
+    pub const CODES: [&'static str; 29] = [
         "unauthorized",
+        "api_key_wrong_mode",
+        "too_many_streams",
+        "server_busy",
         "invalid_json",
         "unsupported_media_type",
         "invalid_request",
@@ -231,6 +267,8 @@ impl IntoResponse for ApiError {
         let status = self.status();
         match &self {
             ApiError::Internal(cause) => tracing::error!(%cause, "internal error"),
+            // Answered under floods: counted where the limit is, not logged per request.
+            ApiError::ServerBusy { .. } => {}
             e if status.is_server_error() => {
                 tracing::warn!(code = e.code(), error = %e, "upstream error")
             }
@@ -238,7 +276,12 @@ impl IntoResponse for ApiError {
         }
         let mut response = (status, axum::Json(self.body())).into_response();
         let headers = response.headers_mut();
-        if let ApiError::RateLimited { retry_after_secs } = self {
+        if let ApiError::RateLimited { retry_after_secs }
+        | ApiError::TooManyStreams {
+            retry_after_secs, ..
+        }
+        | ApiError::ServerBusy { retry_after_secs } = self
+        {
             headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
         }
         if status == StatusCode::UNAUTHORIZED {
@@ -251,6 +294,31 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// What a refused key of the wrong mode is told: this server's mode, and how to get a key.
+fn wrong_mode_message(presented: Option<crate::auth::Mode>, server: crate::auth::Mode) -> String {
+    use crate::auth::Mode;
+    let how = match server {
+        Mode::Test => {
+            "use the sk_test_ key printed at start-up (or set CHECKOUT_API_KEY=sk_test_…)"
+        }
+        Mode::Live => "set CHECKOUT_API_KEY (or server.api_key_hash) to an sk_live_… key",
+    };
+    let runs = match server {
+        Mode::Test => "this server runs in sandbox mode (test money)",
+        Mode::Live => "this server runs in live mode (real money)",
+    };
+    match presented {
+        Some(mode) => format!(
+            "this is a {} key ({}…) but {runs}: {how}",
+            mode.as_str(),
+            mode.key_prefix()
+        ),
+        None => format!(
+            "this API key has no mode prefix (sk_test_ / sk_live_; keys made before modes are no longer accepted) and {runs}: {how}"
+        ),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -259,6 +327,17 @@ mod tests {
     fn all() -> Vec<ApiError> {
         vec![
             ApiError::Unauthorized,
+            ApiError::ApiKeyWrongMode {
+                presented: None,
+                server: crate::auth::Mode::Live,
+            },
+            ApiError::TooManyStreams {
+                scope: "for this session",
+                retry_after_secs: 5,
+            },
+            ApiError::ServerBusy {
+                retry_after_secs: 1,
+            },
             ApiError::InvalidJson("x".into()),
             ApiError::UnsupportedMediaType,
             ApiError::field("amount", "bad"),

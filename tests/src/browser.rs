@@ -22,7 +22,7 @@ use crate::{Answer, Daemon, Instance, TempDir, curl, temp_dir, write};
 pub const WAIT: Duration = Duration::from_secs(20);
 
 /// The API key the test server is configured with.
-pub const API_KEY: &str = "e2e-browser-key-0123456789abcdefghijkl";
+pub const API_KEY: &str = "sk_test_e2e-browser-key-0123456789abcdefghijkl";
 
 static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 

@@ -37,7 +37,7 @@ fn merchant_api_requires_the_api_key() {
         };
         for auth in [
             None,
-            Some("Bearer wrong-key-wrong-key"),
+            Some("Bearer sk_test_wrong-key-wrong-key"),
             Some("Basic Zm9vOmJhcg=="),
             Some("Bearer"),
         ] {

@@ -22,12 +22,13 @@
 
 use std::collections::BTreeMap;
 use std::io::{Read as _, Write as _};
-use std::net::{Shutdown, TcpStream};
+use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use e2e::server::{Checkout, data_dir};
+use socket2::{Domain, Socket, Type};
 use serde_json::{Value, json};
 
 const THREADS: u64 = 4;
@@ -61,13 +62,26 @@ struct Answer {
     body: Vec<u8>,
 }
 
+/// A connection to `addr` from 127.0.0.2: the fuzzer is not the gateway, whose notifications
+/// (the sandbox's, from 127.0.0.1) must still get through the per-address limit on refused
+/// notifications that the fuzzer's garbage runs into.
+fn connect(addr: &str) -> Option<TcpStream> {
+    let server: SocketAddr = addr.parse().ok()?;
+    let socket = Socket::new(Domain::IPV4, Type::STREAM, None).ok()?;
+    socket
+        .bind(&SocketAddr::from(([127, 0, 0, 2], 0)).into())
+        .ok()?;
+    socket.connect(&server.into()).ok()?;
+    Some(socket.into())
+}
+
 fn send(addr: &str, req: &Req) -> Answer {
     let none = Answer {
         status: None,
         head: String::new(),
         body: Vec::new(),
     };
-    let Ok(mut stream) = TcpStream::connect(addr) else {
+    let Some(mut stream) = connect(addr) else {
         return none;
     };
     stream

@@ -17,7 +17,7 @@ use e2e::server::{Checkout, Reply};
 use e2e::{Instance, TempDir, arg, database, temp_dir};
 use serde_json::{Value, json};
 
-const API_KEY: &str = "replicas-test-api-key-0123456789";
+const API_KEY: &str = "sk_live_replicas-test-api-key-0123456789";
 
 /// The shared sandbox and the two replicas.
 struct Replicas {

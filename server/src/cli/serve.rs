@@ -30,6 +30,11 @@ pub struct ServeArgs {
     /// CHECKOUT_LOG__FORMAT.
     #[arg(long, value_name = "FORMAT")]
     pub log_format: Option<LogFormat>,
+    /// Sandbox mode only: allow listening on a non-loopback address although the sandbox
+    /// controls are unauthenticated (anyone reaching it could mark a payment paid); same as
+    /// server.sandbox_public = true / CHECKOUT_SERVER__SANDBOX_PUBLIC=true.
+    #[arg(long)]
+    pub sandbox_public: bool,
 }
 
 pub(super) fn serve(args: &ServeArgs, out: &mut dyn Write) -> anyhow::Result<()> {
@@ -37,6 +42,7 @@ pub(super) fn serve(args: &ServeArgs, out: &mut dyn Write) -> anyhow::Result<()>
         config_file: args.config.clone(),
         listen: args.listen.clone(),
         data_dir: args.data_dir.clone(),
+        sandbox_public: args.sandbox_public,
     })?;
     if let Some(format) = args.log_format {
         config.server.log_format = format;
@@ -52,7 +58,7 @@ pub(super) fn serve(args: &ServeArgs, out: &mut dyn Write) -> anyhow::Result<()>
         if app.sandbox().is_some() {
             writeln!(
                 out,
-                "sandbox mode: gateway emulator at {base}/sandbox/, demo shop at {base}/ (no real money)"
+                "sandbox mode: gateway emulator at {base}/sandbox/, demo shop at {base}/ (no real money, test keys sk_test_…)"
             )?;
         }
         if let Some(key) = app.generated_api_key() {

@@ -22,6 +22,8 @@ pub struct Overrides {
     pub listen: Option<String>,
     /// `--data-dir DIR`.
     pub data_dir: Option<PathBuf>,
+    /// `--sandbox-public`: sandbox mode may listen on a non-loopback address.
+    pub sandbox_public: bool,
 }
 
 /// A configuration problem, naming the key and where its value came from.
@@ -112,6 +114,13 @@ pub fn load_from(
     if let Some(dir) = &overrides.data_dir {
         let dir = dir.display().to_string();
         layers.set(&["server".into(), "data_dir".into()], &dir, "--data-dir")?;
+    }
+    if overrides.sandbox_public {
+        layers.set(
+            &["server".into(), "sandbox_public".into()],
+            "true",
+            "--sandbox-public",
+        )?;
     }
     let raw: RawConfig = serde_path_to_error::deserialize(Value::Table(layers.table.clone()))
         .map_err(|e| {

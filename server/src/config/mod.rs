@@ -82,6 +82,41 @@ pub struct ServerConfig {
     pub log_format: LogFormat,
     /// Storage location (`DATABASE_URL`, default `sqlite://<data_dir>/checkout.db`).
     pub database: DatabaseLocation,
+    /// Sandbox mode may listen on a non-loopback address (`server.sandbox_public`,
+    /// `--sandbox-public`; default `false`): its controls are unauthenticated.
+    pub sandbox_public: bool,
+    /// Caps that keep floods bounded.
+    pub floods: FloodLimits,
+}
+
+/// Caps on what unauthenticated clients can hold open or make the server do at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FloodLimits {
+    /// Open SSE streams per session token (`server.sse_max_per_session`, default 8).
+    pub sse_per_session: usize,
+    /// Open SSE streams per client address, IPv6 grouped by /64 (`server.sse_max_per_ip`,
+    /// default 64).
+    pub sse_per_ip: usize,
+    /// Open SSE streams in total (`server.sse_max_total`, default 5000).
+    pub sse_total: usize,
+    /// Gateway notifications whose signatures are checked at once, off the async threads
+    /// (`server.notification_concurrency`, default 4); as many more may wait for a turn.
+    pub notification_concurrency: usize,
+    /// Refused notifications per client address per minute before its notifications are
+    /// answered `429` unread (`server.notification_max_refusals`, default 20).
+    pub notification_max_refusals: u32,
+}
+
+impl Default for FloodLimits {
+    fn default() -> FloodLimits {
+        FloodLimits {
+            sse_per_session: 8,
+            sse_per_ip: 64,
+            sse_total: 5000,
+            notification_concurrency: 4,
+            notification_max_refusals: 20,
+        }
+    }
 }
 
 /// Where sessions are stored.
@@ -187,6 +222,14 @@ impl GatewayMode {
     /// Whether this is sandbox mode.
     pub fn is_sandbox(&self) -> bool {
         matches!(self, GatewayMode::Sandbox(_))
+    }
+
+    /// Test money in sandbox mode, real money with a gateway.
+    pub fn mode(&self) -> crate::auth::Mode {
+        match self {
+            GatewayMode::Sandbox(_) => crate::auth::Mode::Test,
+            GatewayMode::Remote(_) => crate::auth::Mode::Live,
+        }
     }
 }
 

@@ -53,6 +53,12 @@ pub(super) struct RawServer {
     pub dist_dir: Option<String>,
     pub log_format: Option<String>,
     pub database_url: Option<String>,
+    pub sandbox_public: Option<Flag>,
+    pub sse_max_per_session: Option<Num>,
+    pub sse_max_per_ip: Option<Num>,
+    pub sse_max_total: Option<Num>,
+    pub notification_concurrency: Option<Num>,
+    pub notification_max_refusals: Option<Num>,
 }
 
 /// `[gateway]`.

@@ -14,9 +14,9 @@ use super::raw::{
     List, Num, RawCheckout, RawConfig, RawGateway, RawMetrics, RawReconciler, RawServer,
 };
 use super::{
-    ApiKeySetting, CheckoutConfig, Config, CorsOrigins, DatabaseLocation, GatewayMode, IpNet,
-    LogFormat, MetricsConfig, RateLimitConfig, ReconcilerConfig, RemoteGateway, SandboxSettings,
-    Secret, ServerConfig,
+    ApiKeySetting, CheckoutConfig, Config, CorsOrigins, DatabaseLocation, FloodLimits, GatewayMode,
+    IpNet, LogFormat, MetricsConfig, RateLimitConfig, ReconcilerConfig, RemoteGateway,
+    SandboxSettings, Secret, ServerConfig,
 };
 use crate::sandbox::DigestMode;
 use crate::signing::Digest;
@@ -44,6 +44,7 @@ impl<'a> Validator<'a> {
         if let Some(format) = raw.log.format {
             server.log_format = self.log_format("log.format", &format)?;
         }
+        self.mode_rules(&server, &gateway)?;
         Ok(Config {
             server,
             metrics: self.metrics(raw.metrics),
@@ -52,6 +53,48 @@ impl<'a> Validator<'a> {
             webhooks: self.webhooks(raw.webhooks)?,
             gateway,
         })
+    }
+
+    /// Test money stays on this machine unless the operator says otherwise, and the API key
+    /// carries the prefix of the mode.
+    fn mode_rules(&self, server: &ServerConfig, gateway: &GatewayMode) -> Result2<()> {
+        let mode = gateway.mode();
+        if gateway.is_sandbox() && !server.listen.ip().is_loopback() && !server.sandbox_public {
+            return Err(self.err(
+                "server.listen",
+                format!(
+                    "{} is not a loopback address, and with no gateway configured this is \
+                     sandbox mode, whose controls (/sandbox/control/…) are unauthenticated: \
+                     anyone who reaches this address could mark a payment paid. Listen on \
+                     127.0.0.1, configure [gateway], or pass --sandbox-public \
+                     (server.sandbox_public = true, CHECKOUT_SERVER__SANDBOX_PUBLIC=true) to \
+                     expose the sandbox anyway",
+                    server.listen
+                ),
+            ));
+        }
+        if let Some(ApiKeySetting::Plain(key)) = &server.api_key {
+            let prefix = mode.key_prefix();
+            if !key.expose().starts_with(prefix) {
+                let why = match mode {
+                    crate::auth::Mode::Test => {
+                        "no gateway is configured, so this is sandbox mode (test money)"
+                    }
+                    crate::auth::Mode::Live => {
+                        "a gateway is configured, so this is live mode (real money)"
+                    }
+                };
+                return Err(self.err(
+                    "server.api_key",
+                    format!(
+                        "must start with {prefix}: {why}, and keys are namespaced by mode \
+                         so a key of one mode is never taken for the other (e.g. \
+                         {prefix}<32+ random characters>)"
+                    ),
+                ));
+            }
+        }
+        Ok(())
     }
 
     fn num(&self, key: &str, value: Option<Num>, default: u64, range: (u64, u64)) -> Result2<u64> {
@@ -66,6 +109,7 @@ impl<'a> Validator<'a> {
     }
 
     fn server(&self, raw: RawServer) -> Result2<ServerConfig> {
+        let floods = self.floods(&raw)?;
         let listen_text = raw.listen.unwrap_or_else(|| "127.0.0.1:8080".to_owned());
         let listen: SocketAddr = listen_text.trim().parse().map_err(|_| {
             self.err(
@@ -147,6 +191,8 @@ impl<'a> Validator<'a> {
         };
         let database = self.database(raw.database_url, &data_dir)?;
         Ok(ServerConfig {
+            sandbox_public: raw.sandbox_public.is_some_and(|f| f.0),
+            floods,
             listen,
             public_url,
             trusted_proxies,
@@ -162,6 +208,47 @@ impl<'a> Validator<'a> {
             log_format,
             database,
             data_dir,
+        })
+    }
+
+    fn floods(&self, raw: &RawServer) -> Result2<FloodLimits> {
+        let d = FloodLimits::default();
+        let size = |key: &str, value: Option<Num>, default: usize, max: u64| -> Result2<usize> {
+            let v = self.num(key, value, default as u64, (1, max))?;
+            Ok(usize::try_from(v).unwrap_or(default))
+        };
+        Ok(FloodLimits {
+            sse_per_session: size(
+                "server.sse_max_per_session",
+                raw.sse_max_per_session,
+                d.sse_per_session,
+                10_000,
+            )?,
+            sse_per_ip: size(
+                "server.sse_max_per_ip",
+                raw.sse_max_per_ip,
+                d.sse_per_ip,
+                1_000_000,
+            )?,
+            sse_total: size(
+                "server.sse_max_total",
+                raw.sse_max_total,
+                d.sse_total,
+                1_000_000,
+            )?,
+            notification_concurrency: size(
+                "server.notification_concurrency",
+                raw.notification_concurrency,
+                d.notification_concurrency,
+                1024,
+            )?,
+            notification_max_refusals: u32::try_from(self.num(
+                "server.notification_max_refusals",
+                raw.notification_max_refusals,
+                u64::from(d.notification_max_refusals),
+                (1, 1_000_000),
+            )?)
+            .unwrap_or(d.notification_max_refusals),
         })
     }
 

@@ -61,6 +61,8 @@ pub struct PayoutSettings {
     pub gateway_timeout: Duration,
     /// Poll schedule (first poll, largest gap).
     pub reconciler: ReconcilerConfig,
+    /// A real gateway (real money); `false` in sandbox mode.
+    pub livemode: bool,
 }
 
 /// The payout service. Cheap to clone.
@@ -111,7 +113,7 @@ impl Payouts {
 
     /// `GET /api/v1/payouts/{id}`.
     pub async fn get(&self, id: &str) -> Result<PayoutView, PayoutError> {
-        Ok(view(&self.record(id).await?))
+        Ok(self.view(&self.record(id).await?))
     }
 
     /// The stored payout with our id `id`.
@@ -139,7 +141,7 @@ impl Payouts {
             id: last.id.clone(),
         });
         Ok(PayoutList {
-            items: records.iter().map(view).collect(),
+            items: records.iter().map(|r| self.view(r)).collect(),
             next_cursor,
         })
     }
@@ -159,8 +161,13 @@ impl Payouts {
         self.inner.clock.now()
     }
 
+    /// The public JSON of `record`.
+    pub(crate) fn view(&self, record: &PayoutRecord) -> PayoutView {
+        view(record, self.inner.settings.livemode)
+    }
+
     /// The merchant event of a payout that just became final or `unknown`.
-    fn event(record: &PayoutRecord, now: OffsetDateTime) -> Option<NewEvent> {
+    fn event(&self, record: &PayoutRecord, now: OffsetDateTime) -> Option<NewEvent> {
         let kind = match record.status() {
             PayoutStatus::Paid => EventKind::PayoutPaid,
             PayoutStatus::Failed | PayoutStatus::Rejected => EventKind::PayoutFailed,
@@ -171,19 +178,21 @@ impl Payouts {
             kind,
             stream: format!("payout:{}", record.id),
             subject_id: record.id.clone(),
-            data: serde_json::to_value(view(record)).unwrap_or_default(),
+            data: serde_json::to_value(self.view(record)).unwrap_or_default(),
+            livemode: self.inner.settings.livemode,
             at: now,
         })
     }
 }
 
-/// The public JSON of a payout.
-pub fn view(r: &PayoutRecord) -> PayoutView {
+/// The public JSON of a payout; `livemode` says whether it moves real money.
+pub fn view(r: &PayoutRecord, livemode: bool) -> PayoutView {
     let rfc = |t: OffsetDateTime| t.format(&Rfc3339).unwrap_or_default();
     let mut v = PayoutView {
         id: r.id.clone(),
         kind: r.request.recipient.kind().as_str().to_owned(),
         status: r.status(),
+        livemode,
         amount: r.request.amount.to_string(),
         paid_amount: r.paid_amount.map(|m| m.to_string()),
         phone: None,

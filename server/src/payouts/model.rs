@@ -144,6 +144,9 @@ pub struct PayoutView {
     pub kind: String,
     /// Status.
     pub status: PayoutStatus,
+    /// `true` with a real gateway (real money), `false` in sandbox mode (test money).
+    #[serde(default)]
+    pub livemode: bool,
     /// Amount requested, `"1500.00"`.
     #[schema(example = "1500.00")]
     pub amount: String,

@@ -35,7 +35,7 @@ impl Payouts {
         let hash = request.hash();
         let store = &self.inner.store;
         if let Some(existing) = store.payout_by_idempotency_key(key.as_str()).await? {
-            return replay(existing, &hash);
+            return replay(existing, &hash, self.inner.settings.livemode);
         }
         let record = self.new_record(key, request, hash.clone())?;
         match store.insert_payout(&record).await {
@@ -46,7 +46,7 @@ impl Payouts {
                     .payout_by_idempotency_key(&record.idempotency_key)
                     .await?
                     .ok_or_else(|| PayoutError::Internal("idempotency key vanished".into()))?;
-                return replay(existing, &hash);
+                return replay(existing, &hash, self.inner.settings.livemode);
             }
             Err(e) => return Err(e.into()),
         }
@@ -56,7 +56,7 @@ impl Payouts {
         match refusal {
             Some(cause) => Err(PayoutError::Gateway(cause)),
             None => Ok(Created {
-                payout: view(&record),
+                payout: self.view(&record),
                 replayed: false,
             }),
         }
@@ -211,11 +211,11 @@ impl Payouts {
                 next.finished_at = Some(now);
                 next.next_check_at = None;
                 next.check_interval_secs = None;
-                Self::event(&next, now)
+                self.event(&next, now)
             } else if next.status() == PayoutStatus::Unknown
                 && record.status() != PayoutStatus::Unknown
             {
-                Self::event(&next, now)
+                self.event(&next, now)
             } else {
                 None
             };
@@ -240,13 +240,13 @@ impl Payouts {
 }
 
 /// A replay of `existing` for a request hashing to `hash`.
-fn replay(existing: PayoutRecord, hash: &str) -> Result<Created, PayoutError> {
+fn replay(existing: PayoutRecord, hash: &str, livemode: bool) -> Result<Created, PayoutError> {
     if existing.request_hash != hash {
         return Err(PayoutError::IdempotencyConflict);
     }
     tracing::info!(payout = %existing.id, "idempotent replay: the stored payout, nothing sent");
     Ok(Created {
-        payout: view(&existing),
+        payout: view(&existing, livemode),
         replayed: true,
     })
 }

@@ -10,7 +10,7 @@ use time::OffsetDateTime;
 
 use super::decide::{Answer, Call, Decision, Facts, Stage, decide, refusal};
 use super::send::schedule;
-use super::{PayoutError, PayoutReport, PayoutState, PayoutView, Payouts, view};
+use super::{PayoutError, PayoutReport, PayoutState, PayoutView, Payouts};
 use crate::gateway::{GatewayError, PayoutOutcome};
 use crate::store::PayoutRecord;
 
@@ -262,7 +262,7 @@ impl Payouts {
     pub async fn refresh(&self, id: &str) -> Result<PayoutView, PayoutError> {
         let record = self.record(id).await?;
         if record.status().is_final() {
-            return Ok(view(&record));
+            return Ok(self.view(&record));
         }
         match record.gateway_payout_id {
             Some(gateway_id) => {
@@ -273,11 +273,11 @@ impl Payouts {
                     .await
                     .map_err(PayoutError::Gateway)?;
                 self.apply_report(&PayoutReport::from(&status)).await?;
-                Ok(view(&self.record(id).await?))
+                Ok(self.view(&self.record(id).await?))
             }
             None => match self.look_up(record).await? {
                 (_, Some(failed)) => Err(PayoutError::Gateway(failed)),
-                (record, None) => Ok(view(&record)),
+                (record, None) => Ok(self.view(&record)),
             },
         }
     }

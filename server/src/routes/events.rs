@@ -1,20 +1,28 @@
 //! `GET /api/v1/checkout/{token}/events`: Server-Sent Events. The first `status` event is the
 //! current status, then one per change; a comment heartbeat every 15 s; the stream closes after
 //! a final status (and at server shutdown).
+//!
+//! Open streams are capped per session token, per client address and in total
+//! ([`super::caps`]): over a cap the answer is `429 too_many_streams` or `503 server_busy`
+//! with `Retry-After` and `Connection: close`, and the widget polls the status instead.
 
 use std::convert::Infallible;
 use std::time::Duration;
 
 use axum::extract::{Path, State};
+use axum::http::HeaderValue;
+use axum::http::header::CONNECTION;
 use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
 use futures_util::Stream;
 use shared::api::{SessionId, StatusUpdate};
 use tokio::sync::{broadcast, watch};
 
 use super::AppState;
-use super::extract::session_token;
+use super::caps::StreamPermit;
+use super::extract::{ClientIp, session_token};
 use crate::error::ApiError;
-use crate::sessions::{SessionEvent, Sessions};
+use crate::sessions::{Sessions, Subscription};
 
 /// Heartbeat interval.
 pub const HEARTBEAT: Duration = Duration::from_secs(15);
@@ -25,20 +33,49 @@ pub const HEARTBEAT: Duration = Duration::from_secs(15);
     responses(
         (status = 200, description = "`text/event-stream` of `status` events (data: StatusUpdate JSON); `:heartbeat` comments every 15 s; closes after a final status", content_type = "text/event-stream"),
         (status = 404, description = "`session_not_found`", body = shared::api::ApiErrorBody),
-        (status = 429, description = "`rate_limited`", body = shared::api::ApiErrorBody),
+        (status = 429, description = "`rate_limited`, or `too_many_streams` (this session or this address has too many open streams); `Retry-After`", body = shared::api::ApiErrorBody),
+        (status = 503, description = "`server_busy`: too many open streams in total; `Retry-After`", body = shared::api::ApiErrorBody),
     ))]
 pub async fn events(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     Path(token): Path<String>,
-) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
-    let token = session_token(&token)?;
+) -> Response {
+    match open(&state, ip, &token).await {
+        Ok(sse) => sse.into_response(),
+        Err(error) => {
+            let capped = matches!(
+                error,
+                ApiError::TooManyStreams { .. } | ApiError::ServerBusy { .. }
+            );
+            let mut response = error.into_response();
+            if capped {
+                // A refused client should not keep the connection (and its descriptor).
+                response
+                    .headers_mut()
+                    .insert(CONNECTION, HeaderValue::from_static("close"));
+            }
+            response
+        }
+    }
+}
+
+async fn open(
+    state: &AppState,
+    ip: std::net::IpAddr,
+    token: &str,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>> + use<>>, ApiError> {
+    let token = session_token(token)?;
+    let permit = state.stream_caps.acquire(token.as_str(), ip)?;
+    let id = state.sessions.session_id_of(&token).await?;
     // Subscribe before reading, so no change between the two is missed.
-    let receiver = state.sessions.events().subscribe();
-    let (id, first) = state.sessions.status(&token).await?;
+    let subscription = state.sessions.events().subscribe(id);
+    let (_, first) = state.sessions.status(&token).await?;
     let stream = Feed {
         sessions: state.sessions.clone(),
         id,
-        receiver,
+        subscription,
+        _permit: permit,
         shutdown: state.shutdown.clone(),
         last: None,
         pending: Some(first),
@@ -53,7 +90,9 @@ pub async fn events(
 struct Feed {
     sessions: Sessions,
     id: SessionId,
-    receiver: broadcast::Receiver<SessionEvent>,
+    subscription: Subscription,
+    /// Its place under the stream caps, given back when the stream is dropped.
+    _permit: StreamPermit,
     shutdown: watch::Receiver<bool>,
     last: Option<StatusUpdate>,
     pending: Option<StatusUpdate>,
@@ -87,9 +126,8 @@ impl Feed {
         }
         loop {
             let update = tokio::select! {
-                received = self.receiver.recv() => match received {
-                    Ok(event) if event.session_id == self.id => event.update,
-                    Ok(_) => continue,
+                received = self.subscription.recv() => match received {
+                    Ok(update) => update,
                     // Missed some: the store has the truth.
                     Err(broadcast::error::RecvError::Lagged(_)) => {
                         let session = self.sessions.store().session_by_id(self.id).await.ok()??;

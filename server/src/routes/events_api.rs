@@ -26,6 +26,9 @@ pub struct Event {
     /// `payment.cancelled`, `payment.expired`, `payout.paid`, `payout.failed`, `payout.unknown`.
     #[serde(rename = "type")]
     pub kind: String,
+    /// `true` with a real gateway (real money), `false` in sandbox mode (test money), as in
+    /// the body sent.
+    pub livemode: bool,
     /// When it happened (RFC 3339).
     #[serde(with = "time::serde::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
@@ -111,7 +114,7 @@ pub struct EventList {
     responses(
         (status = 200, description = "A page", body = EventList),
         (status = 400, description = "`invalid_query`", body = shared::api::ApiErrorBody),
-        (status = 401, description = "`unauthorized`", body = shared::api::ApiErrorBody),
+        (status = 401, description = "`unauthorized`, or `api_key_wrong_mode` (a key of the other mode, or one without a mode prefix)", body = shared::api::ApiErrorBody),
     ))]
 pub async fn list(
     _: Merchant,
@@ -145,7 +148,7 @@ pub async fn list(
     security(("api_key" = [])),
     responses(
         (status = 200, description = "The event", body = Event),
-        (status = 401, description = "`unauthorized`", body = shared::api::ApiErrorBody),
+        (status = 401, description = "`unauthorized`, or `api_key_wrong_mode` (a key of the other mode, or one without a mode prefix)", body = shared::api::ApiErrorBody),
         (status = 404, description = "`event_not_found`", body = shared::api::ApiErrorBody),
     ))]
 pub async fn details(
@@ -172,7 +175,7 @@ pub async fn details(
     security(("api_key" = [])),
     responses(
         (status = 202, description = "Queued; the event as it now stands", body = Event),
-        (status = 401, description = "`unauthorized`", body = shared::api::ApiErrorBody),
+        (status = 401, description = "`unauthorized`, or `api_key_wrong_mode` (a key of the other mode, or one without a mode prefix)", body = shared::api::ApiErrorBody),
         (status = 404, description = "`event_not_found`", body = shared::api::ApiErrorBody),
     ))]
 pub async fn resend(
@@ -201,10 +204,17 @@ fn view(record: &EventRecord, attempts: Option<&[DeliveryAttempt]>) -> Result<Ev
     let body: serde_json::Value = serde_json::from_str(&record.body)
         .map_err(|e| ApiError::Internal(format!("event {} body: {e}", record.id)))?;
     let data = body.get("data").cloned().unwrap_or(serde_json::Value::Null);
+    // Bodies stored before the envelope carried it: the data's own flag says.
+    let livemode = body
+        .get("livemode")
+        .or_else(|| data.get("livemode"))
+        .and_then(serde_json::Value::as_bool)
+        .unwrap_or(false);
     let pending = record.state == DeliveryState::Pending;
     Ok(Event {
         id: record.id.clone(),
         kind: record.kind.as_str().to_owned(),
+        livemode,
         created_at: record.created_at,
         subject_id: record.subject_id.clone(),
         data,

@@ -126,9 +126,15 @@ impl FromRequestParts<AppState> for Merchant {
             .get(AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .and_then(auth::bearer);
-        match presented {
-            Some(key) if state.api_keys.verify(key) => Ok(Merchant),
-            _ => Err(ApiError::Unauthorized),
+        let Some(key) = presented else {
+            return Err(ApiError::Unauthorized);
+        };
+        match state.api_keys.check(key) {
+            Ok(()) => Ok(Merchant),
+            Err(auth::KeyRefusal::Invalid) => Err(ApiError::Unauthorized),
+            Err(auth::KeyRefusal::WrongMode { presented, server }) => {
+                Err(ApiError::ApiKeyWrongMode { presented, server })
+            }
         }
     }
 }

@@ -1,9 +1,12 @@
 //! Operations probes: `GET /healthz` (liveness: the process answers and its database is
 //! reachable) and `GET /readyz` (readiness: the database answers, the signing keys on disk
-//! load and sign, the widget build is loaded). Neither calls the gateway; answers name the
+//! load and sign, the widget build is loaded). The key check decrypts private keys, so its
+//! result is reused for [`KEY_CHECK_TTL`]: a flood of probes costs one check per period. Neither calls the gateway; answers name the
 //! failing check but no internal detail (that goes to the log).
 
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use axum::Json;
 use axum::extract::State;
@@ -67,10 +70,14 @@ pub struct Readiness {
     keys: Vec<KeyProbe>,
     public_keys: Vec<PathBuf>,
     widget_build: Option<String>,
-    /// One key probe at a time: `/readyz` is unauthenticated and a probe does private-key
-    /// work, so a flood of probes queues here instead of taking every core.
-    probing: tokio::sync::Mutex<()>,
+    /// The last key check and when it ran. Held while a check runs, so probes arriving
+    /// meanwhile wait for its result instead of starting their own.
+    last_check: tokio::sync::Mutex<Option<(Instant, String)>>,
+    ttl: Duration,
 }
+
+/// How long a key check's result is reused.
+pub const KEY_CHECK_TTL: Duration = Duration::from_secs(5);
 
 impl Readiness {
     /// Probes `keys` (re-read from disk at each probe) and `public_keys` (must load: the
@@ -85,8 +92,26 @@ impl Readiness {
             keys,
             public_keys,
             widget_build,
-            probing: tokio::sync::Mutex::new(()),
+            last_check: tokio::sync::Mutex::new(None),
+            ttl: KEY_CHECK_TTL,
         }
+    }
+
+    /// The key check's result: the cached one while fresh, else a new check (on a blocking
+    /// thread).
+    pub async fn keys_status(self: &Arc<Self>) -> String {
+        let mut last = self.last_check.lock().await;
+        if let Some((at, result)) = last.as_ref()
+            && at.elapsed() < self.ttl
+        {
+            return result.clone();
+        }
+        let readiness = Arc::clone(self);
+        let result = tokio::task::spawn_blocking(move || check_keys(&readiness))
+            .await
+            .unwrap_or_else(|e| format!("probe failed: {e}"));
+        *last = Some((Instant::now(), result.clone()));
+        result
     }
 }
 
@@ -141,13 +166,7 @@ pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Ready>) 
             "unavailable".to_owned()
         }
     };
-    let keys = {
-        let _one_at_a_time = state.readiness.probing.lock().await;
-        let readiness = state.readiness.clone();
-        tokio::task::spawn_blocking(move || check_keys(&readiness))
-            .await
-            .unwrap_or_else(|e| format!("probe failed: {e}"))
-    };
+    let keys = state.readiness.keys_status().await;
     let widget = match &state.readiness.widget_build {
         Some(_) => "ok".to_owned(),
         None => "not built".to_owned(),
@@ -239,4 +258,44 @@ fn probe_key(probe: &KeyProbe) -> Result<(), KeyProblem> {
             .map_err(KeyProblem::Verify)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    fn readiness(dir: &std::path::Path, ttl: Duration) -> Arc<Readiness> {
+        let mut r = Readiness::new(
+            vec![KeyProbe {
+                name: "payment",
+                dir: dir.to_owned(),
+                digest: Digest::Sha1,
+            }],
+            Vec::new(),
+            None,
+        );
+        r.ttl = ttl;
+        Arc::new(r)
+    }
+
+    #[tokio::test]
+    async fn the_key_check_is_reused_while_fresh_and_redone_after() {
+        let dir = tempfile::tempdir().unwrap();
+        crate::signing::GeneratedKeys::generate(2048)
+            .unwrap()
+            .write_to(dir.path(), false)
+            .unwrap();
+        let cached = readiness(dir.path(), Duration::from_secs(3600));
+        assert_eq!(cached.keys_status().await, "ok");
+        let fresh = readiness(dir.path(), Duration::ZERO);
+        assert_eq!(fresh.keys_status().await, "ok");
+        std::fs::remove_file(dir.path().join(crate::signing::PRIVATE_PEM)).unwrap();
+        // Within its period the result is reused: nothing was read from disk again.
+        assert_eq!(cached.keys_status().await, "ok");
+        assert_eq!(
+            fresh.keys_status().await,
+            "payment key set: private key does not load"
+        );
+    }
 }

@@ -50,7 +50,7 @@ pub async fn create(
     security(("api_key" = [])),
     responses(
         (status = 200, description = "The session", body = shared::api::SessionDetails),
-        (status = 401, description = "`unauthorized`", body = shared::api::ApiErrorBody),
+        (status = 401, description = "`unauthorized`, or `api_key_wrong_mode` (a key of the other mode, or one without a mode prefix)", body = shared::api::ApiErrorBody),
         (status = 404, description = "`session_not_found`", body = shared::api::ApiErrorBody),
     ))]
 pub async fn details(
@@ -77,7 +77,7 @@ pub async fn details(
     responses(
         (status = 200, description = "A page", body = shared::api::SessionList),
         (status = 400, description = "`invalid_query`", body = shared::api::ApiErrorBody),
-        (status = 401, description = "`unauthorized`", body = shared::api::ApiErrorBody),
+        (status = 401, description = "`unauthorized`, or `api_key_wrong_mode` (a key of the other mode, or one without a mode prefix)", body = shared::api::ApiErrorBody),
     ))]
 pub async fn list(
     _: Merchant,

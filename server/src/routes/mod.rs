@@ -8,6 +8,7 @@
 //! * sandbox mode: the demo shop's session endpoint ([`demo`]) and the emulator under
 //!   `/sandbox/`; the widget's pages and assets are merged from [`crate::widget`].
 
+pub mod caps;
 pub mod demo;
 pub mod events;
 pub mod events_api;
@@ -16,6 +17,7 @@ pub mod health;
 pub mod layers;
 pub mod merchant;
 pub mod metrics;
+pub mod notify_guard;
 pub mod openapi;
 pub mod payouts;
 pub mod webhooks;
@@ -67,6 +69,10 @@ pub struct AppState {
     pub metrics: crate::metrics::Metrics,
     /// What `/readyz` checks.
     pub readiness: Arc<health::Readiness>,
+    /// Open SSE streams, capped.
+    pub stream_caps: Arc<caps::StreamCaps>,
+    /// Limits of the notification endpoint.
+    pub notify_guard: Arc<notify_guard::NotificationGuard>,
 }
 
 impl std::fmt::Debug for AppState {

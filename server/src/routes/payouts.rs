@@ -49,7 +49,7 @@ impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKeyHeader {
         (status = 202, description = "Stored, the gateway's answer was lost: `creating`, resolved in the background", body = PayoutView),
         (status = 200, description = "A retry with the same key and request: the stored payout, nothing sent", body = PayoutView),
         (status = 400, description = "`invalid_idempotency_key` (missing or malformed header), `invalid_json`", body = shared::api::ApiErrorBody),
-        (status = 401, description = "`unauthorized`", body = shared::api::ApiErrorBody),
+        (status = 401, description = "`unauthorized`, or `api_key_wrong_mode` (a key of the other mode, or one without a mode prefix)", body = shared::api::ApiErrorBody),
         (status = 409, description = "`idempotency_conflict`: the key was used for another request", body = shared::api::ApiErrorBody),
         (status = 415, description = "`unsupported_media_type`", body = shared::api::ApiErrorBody),
         (status = 422, description = "Invalid fields (`invalid_request`, with `details` by field)", body = shared::api::ApiErrorBody),
@@ -76,7 +76,7 @@ pub async fn create(
     security(("api_key" = [])),
     responses(
         (status = 200, description = "The payout", body = PayoutView),
-        (status = 401, description = "`unauthorized`", body = shared::api::ApiErrorBody),
+        (status = 401, description = "`unauthorized`, or `api_key_wrong_mode` (a key of the other mode, or one without a mode prefix)", body = shared::api::ApiErrorBody),
         (status = 404, description = "`payout_not_found`", body = shared::api::ApiErrorBody),
     ))]
 pub async fn details(
@@ -98,7 +98,7 @@ pub async fn details(
     security(("api_key" = [])),
     responses(
         (status = 200, description = "The payout after the gateway's answer", body = PayoutView),
-        (status = 401, description = "`unauthorized`", body = shared::api::ApiErrorBody),
+        (status = 401, description = "`unauthorized`, or `api_key_wrong_mode` (a key of the other mode, or one without a mode prefix)", body = shared::api::ApiErrorBody),
         (status = 404, description = "`payout_not_found`", body = shared::api::ApiErrorBody),
         (status = 502, description = "`gateway_unavailable`, `gateway_auth_failed`: the gateway did not answer usably; the payout is unchanged", body = shared::api::ApiErrorBody),
         (status = 504, description = "`gateway_timeout`", body = shared::api::ApiErrorBody),
@@ -121,7 +121,7 @@ pub async fn refresh(
     responses(
         (status = 200, description = "A page", body = PayoutList),
         (status = 400, description = "`invalid_query`", body = shared::api::ApiErrorBody),
-        (status = 401, description = "`unauthorized`", body = shared::api::ApiErrorBody),
+        (status = 401, description = "`unauthorized`, or `api_key_wrong_mode` (a key of the other mode, or one without a mode prefix)", body = shared::api::ApiErrorBody),
     ))]
 pub async fn list(
     _: Merchant,
@@ -142,7 +142,7 @@ pub async fn list(
     security(("api_key" = [])),
     responses(
         (status = 200, description = "The balance", body = BalanceView),
-        (status = 401, description = "`unauthorized`", body = shared::api::ApiErrorBody),
+        (status = 401, description = "`unauthorized`, or `api_key_wrong_mode` (a key of the other mode, or one without a mode prefix)", body = shared::api::ApiErrorBody),
         (status = 502, description = "`gateway_unavailable`, `gateway_auth_failed`", body = shared::api::ApiErrorBody),
         (status = 504, description = "`gateway_timeout`", body = shared::api::ApiErrorBody),
     ))]

@@ -36,6 +36,7 @@ async fn start(extra_env: &[(&str, &str)]) -> Running {
         config_file: None,
         listen: Some("127.0.0.1:0".into()),
         data_dir: Some(dir.path().to_owned()),
+        sandbox_public: false,
     };
     let config = load_from(None, &env, &overrides).unwrap();
     let app = Application::build(config).await.unwrap();

@@ -3,6 +3,10 @@
 //! The signature is verified over the raw received values before anything touches state;
 //! unverifiable → 401 (logged, nothing changes). A redelivery is answered `200 OK` without
 //! effect; the body is always `OK` on success, as the gateway's plugins expect.
+//!
+//! Under a flood ([`super::notify_guard`]): signatures are checked off the async threads a
+//! few at a time (over the queue: `503 server_busy` + `Retry-After`, the gateway retries), and
+//! an address refused too often is answered `429 rate_limited` unread until its window ends.
 
 use axum::extract::{Request, State};
 use axum::http::header::CONTENT_TYPE;
@@ -12,7 +16,7 @@ use shared::api::StatusSource;
 use shared::gateway::NotificationType;
 
 use super::AppState;
-use super::extract::{is_json, read_body};
+use super::extract::{ClientIp, is_json, read_body};
 use crate::error::ApiError;
 use crate::notify::{RawNotification, json_fields};
 use crate::sessions::{Applied, StatusReport};
@@ -23,21 +27,44 @@ use crate::sessions::{Applied, StatusReport};
     responses(
         (status = 200, description = "Accepted (or a redelivery): body `OK`", content_type = "text/plain"),
         (status = 401, description = "`invalid_signature`: nothing changed", body = shared::api::ApiErrorBody),
+        (status = 429, description = "`rate_limited`: too many refused notifications from this address lately; `Retry-After`", body = shared::api::ApiErrorBody),
+        (status = 503, description = "`server_busy`: too many notifications being verified; `Retry-After`", body = shared::api::ApiErrorBody),
     ))]
 pub async fn notification(
     State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
     request: Request,
 ) -> Result<Response, ApiError> {
-    let raw = read_notification(request, &state).await?;
-    let verified = match state.verifier.verify(&raw) {
+    let guard = &state.notify_guard;
+    if let Err(retry_after_secs) = guard.admit(ip) {
+        return Err(ApiError::RateLimited { retry_after_secs });
+    }
+    let raw = match read_notification(request, &state).await {
+        Ok(raw) => raw,
+        Err(e) => {
+            guard.refused(ip, &e);
+            return Err(e);
+        }
+    };
+    let verifier = std::sync::Arc::clone(&state.verifier);
+    let (raw, checked) = guard
+        .verify(move || {
+            let checked = verifier.verify(&raw);
+            (raw, checked)
+        })
+        .await?;
+    let verified = match checked {
         Ok(v) => v,
         Err(e) => {
             let id = raw
                 .fields
                 .iter()
                 .find(|(k, _)| k == "id")
-                .map(|(_, v)| v.as_str());
-            tracing::warn!(error = %e, gateway_payment_id = ?id, "notification refused");
+                .map(|(_, v)| v.as_str().chars().take(32).collect::<String>());
+            guard.refused(
+                ip,
+                &format_args!("{e} (gateway_payment_id {})", id.as_deref().unwrap_or("-")),
+            );
             return Err(ApiError::InvalidSignature);
         }
     };

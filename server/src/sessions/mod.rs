@@ -31,7 +31,7 @@ use time::OffsetDateTime;
 
 pub use decide::StatusReport;
 pub use error::SessionError;
-pub use events::{EventHub, SessionEvent};
+pub use events::{EventHub, SessionEvent, Subscription};
 pub use limiter::UpstreamLimiter;
 pub use locks::{SessionGuard, SessionLocks};
 pub use pay::Payer;
@@ -284,6 +284,17 @@ impl Sessions {
         ))
     }
 
+    /// The id of the session with `token`.
+    pub async fn session_id_of(&self, token: &SessionToken) -> Result<SessionId, SessionError> {
+        Ok(self
+            .inner
+            .store
+            .status_by_token(token.as_str())
+            .await?
+            .ok_or(SessionError::NotFound)?
+            .id)
+    }
+
     /// `GET /api/v1/checkout/{token}/status`: from the store only.
     pub async fn status(
         &self,
@@ -340,9 +351,9 @@ impl Sessions {
         change: Change<'_>,
     ) -> Result<(), SessionError> {
         self.inner.store.commit(change).await?;
-        // Nobody watching on this process: skip re-reading the status. A stream subscribes
+        // Nobody watching this session here: skip re-reading the status. A stream subscribes
         // before it reads its first status, so one starting now reads what was committed.
-        if self.inner.events.subscriber_count() == 0 {
+        if !self.inner.events.is_watched(session.id) {
             return Ok(());
         }
         let update = self.update_of(session).await?;

@@ -246,6 +246,7 @@ impl Sessions {
         Ok(ChangeEvent {
             kind,
             data,
+            livemode: !self.inner.settings.test_mode,
             status_before: before.status,
             paid_before: before.paid_amount,
         })

@@ -129,6 +129,7 @@ pub(super) fn details(
 ) -> Result<SessionDetails, SessionError> {
     Ok(public_details(
         hosted_url(settings, session)?,
+        !settings.test_mode,
         session,
         attempts,
         history,
@@ -139,6 +140,7 @@ pub(super) fn details(
 /// [`details`] answers and what the `data` of a `payment.*` event to the merchant holds.
 fn public_details(
     hosted_url: HttpUrl,
+    livemode: bool,
     session: &SessionRecord,
     attempts: &[AttemptRecord],
     history: Vec<StatusChange>,
@@ -156,6 +158,7 @@ fn public_details(
             .paid_amount
             .and_then(|paid| paid.checked_sub(session.amount)),
         needs_attention: session.needs_attention,
+        livemode,
         methods: session.methods.clone(),
         method: current.map(|a| a.method),
         gateway_payment_id: current.and_then(|a| a.gateway_payment_id),

@@ -216,6 +216,7 @@ impl Application {
                 notification_url: sessions.settings().notification_url.clone(),
                 gateway_timeout: sessions.gateway().timeout(),
                 reconciler: config.reconciler,
+                livemode: !test_mode,
             },
         );
         let assets = widget_assets(&server.dist_dir);
@@ -260,6 +261,10 @@ impl Application {
             }),
             metrics,
             readiness: Arc::new(readiness),
+            stream_caps: crate::routes::caps::StreamCaps::new(&server.floods),
+            notify_guard: Arc::new(crate::routes::notify_guard::NotificationGuard::new(
+                &server.floods,
+            )),
         };
         Ok(Application {
             listener,
@@ -370,32 +375,47 @@ impl Application {
     }
 }
 
-/// The API keys: the configured one, else the stored ones, else (sandbox mode) a new one
-/// whose hash is stored and which is returned to be shown once.
+/// The API keys: the configured one, else the stored ones of this mode, else (sandbox mode) a
+/// new `sk_test_` one whose hash is stored and which is returned to be shown once. Keys stored
+/// before keys had modes carry no prefix: a sandbox start then makes a new key (the old ones
+/// would be refused for their missing prefix anyway).
 async fn api_keys(
     config: &Config,
     store: &Store,
     clock: &Clock,
 ) -> Result<(ApiKeys, Option<Secret>), StartupError> {
+    let mode = config.gateway.mode();
     if let Some(setting) = &config.server.api_key {
-        return Ok((ApiKeys::from_setting(setting), None));
+        return Ok((ApiKeys::from_setting(mode, setting), None));
     }
+    let label = generated_label(mode);
     let stored = store.api_key_hashes().await?;
-    if !stored.is_empty() {
-        return Ok((ApiKeys::from_digests(stored), None));
+    let (current, outdated): (Vec<_>, Vec<_>) = stored.into_iter().partition(|k| k.label == label);
+    if !current.is_empty() {
+        let digests = current.into_iter().map(|k| k.sha256).collect();
+        return Ok((ApiKeys::from_digests(mode, digests), None));
     }
     if !config.gateway.is_sandbox() {
         return Err(StartupError::Config(
-            "server.api_key: set CHECKOUT_API_KEY or server.api_key_hash (required outside sandbox mode)"
+            "server.api_key: set CHECKOUT_API_KEY (an sk_live_… key) or server.api_key_hash (required outside sandbox mode)"
                 .to_owned(),
         ));
     }
-    let key = auth::generate().map_err(|e| StartupError::Keys(e.to_string()))?;
+    if !outdated.is_empty() {
+        tracing::warn!(
+            keys = outdated.len(),
+            "stored API keys without a mode prefix are no longer accepted; a new sk_test_ key is printed"
+        );
+    }
+    let key = auth::generate(mode).map_err(|e| StartupError::Keys(e.to_string()))?;
     let digest = auth::digest(key.expose());
-    store
-        .insert_api_key(&digest, "generated", clock.now())
-        .await?;
-    Ok((ApiKeys::from_digests(vec![digest]), Some(key)))
+    store.insert_api_key(&digest, &label, clock.now()).await?;
+    Ok((ApiKeys::from_digests(mode, vec![digest]), Some(key)))
+}
+
+/// The label of a key generated at start-up in `mode`.
+fn generated_label(mode: auth::Mode) -> String {
+    format!("generated {}", mode.key_prefix())
 }
 
 /// What `/readyz` probes: the two signing key sets, and the public keys that must load (the

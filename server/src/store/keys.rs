@@ -6,16 +6,28 @@ use shared::{GatewayPaymentId, PaymentStatus};
 
 use super::{Store, StoreError, ms};
 
+/// A stored API key: its SHA-256 and the label it was stored under.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredApiKey {
+    /// SHA-256 of the key.
+    pub sha256: [u8; 32],
+    /// What it is (`generated sk_test_` for a key made at a sandbox start; `generated` for
+    /// one made before keys had modes).
+    pub label: String,
+}
+
 impl Store {
-    /// SHA-256 digests of the API keys not revoked.
-    pub async fn api_key_hashes(&self) -> Result<Vec<[u8; 32]>, StoreError> {
-        let rows: Vec<(String,)> =
-            sqlx::query_as("SELECT sha256 FROM api_keys WHERE revoked_at IS NULL")
+    /// The API keys not revoked.
+    pub async fn api_key_hashes(&self) -> Result<Vec<StoredApiKey>, StoreError> {
+        let rows: Vec<(String, String)> =
+            sqlx::query_as("SELECT sha256, label FROM api_keys WHERE revoked_at IS NULL")
                 .fetch_all(&self.pool)
                 .await?;
         rows.into_iter()
-            .map(|(hex,)| {
-                decode_hex(&hex).ok_or_else(|| StoreError::Corrupt(format!("api key hash {hex:?}")))
+            .map(|(hex, label)| {
+                let sha256 = decode_hex(&hex)
+                    .ok_or_else(|| StoreError::Corrupt(format!("api key hash {hex:?}")))?;
+                Ok(StoredApiKey { sha256, label })
             })
             .collect()
     }

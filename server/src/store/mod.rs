@@ -10,6 +10,7 @@
 mod attempts;
 mod claims;
 mod keys;
+pub use keys::StoredApiKey;
 mod listen;
 pub mod outbox;
 mod payouts;
@@ -191,6 +192,8 @@ pub struct ChangeEvent {
     pub kind: outbox::EventKind,
     /// Its `data`: the session as the merchant API shows it after the change.
     pub data: serde_json::Value,
+    /// Real money (a gateway is configured); `false` in sandbox mode.
+    pub livemode: bool,
     /// The session's status before the change, as the decision read it.
     pub status_before: SessionStatus,
     /// The money it had received before the change, as the decision read it.

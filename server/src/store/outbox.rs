@@ -115,6 +115,8 @@ pub struct NewEvent {
     pub subject_id: String,
     /// The event's `data` object (the public JSON of the session / payout at that moment).
     pub data: serde_json::Value,
+    /// Real money (a gateway is configured); `false` in sandbox mode.
+    pub livemode: bool,
     /// When it happened.
     pub at: OffsetDateTime,
 }
@@ -125,6 +127,7 @@ struct Body<'a> {
     id: &'a str,
     #[serde(rename = "type")]
     kind: &'static str,
+    livemode: bool,
     created_at: String,
     data: &'a serde_json::Value,
 }
@@ -152,6 +155,7 @@ pub(crate) async fn enqueue(tx: &mut Tx, event: &NewEvent) -> Result<String, Sto
     let body = serde_json::to_string(&Body {
         id: &id,
         kind: event.kind.as_str(),
+        livemode: event.livemode,
         created_at,
         data: &event.data,
     })

@@ -44,6 +44,7 @@ pub(super) async fn enqueue_event(
             stream: format!("session:{id}"),
             subject_id: id,
             data: event.data.clone(),
+            livemode: event.livemode,
             at: after.updated_at,
         },
     )

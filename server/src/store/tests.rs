@@ -463,7 +463,16 @@ async fn keys_receipts_and_a_reopened_file_keep_everything() {
             .unwrap(),
         None
     );
-    assert_eq!(store.api_key_hashes().await.unwrap(), vec![[7; 32]]);
+    assert_eq!(
+        store
+            .api_key_hashes()
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|k| k.sha256)
+            .collect::<Vec<_>>(),
+        vec![[7; 32]]
+    );
     assert!(
         !store
             .record_receipt("k1", None, None, "received", T0)

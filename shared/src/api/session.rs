@@ -131,6 +131,11 @@ pub struct SessionDetails {
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(required = true))]
     pub needs_attention: bool,
+    /// `true` when the server moves real money (a gateway is configured), `false` in sandbox
+    /// mode (test money).
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
+    pub livemode: bool,
     /// Methods offered.
     pub methods: Vec<Method>,
     /// Method the buyer chose, once chosen.

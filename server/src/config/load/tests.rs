@@ -66,7 +66,7 @@ fn env_overrides_file_and_flags_override_env() {
         &[
             ("CHECKOUT_SERVER__LISTEN", "127.0.0.1:9001"),
             ("CHECKOUT_CHECKOUT__METHODS", "account_form, sbp"),
-            ("CHECKOUT_API_KEY", "0123456789abcdef-key"),
+            ("CHECKOUT_API_KEY", "sk_test_0123456789abcdef-key"),
             ("CHECKOUT_RECONCILER__TICK_MILLIS", "50"),
             ("CHECKOUT_RECONCILER__PAYOUT_GRACE_SECS", "1200"),
             ("UNRELATED", "x"),
@@ -102,6 +102,7 @@ fn env_overrides_file_and_flags_override_env() {
         config_file: None,
         listen: Some("127.0.0.1:0".into()),
         data_dir: Some("/tmp/elsewhere".into()),
+        sandbox_public: false,
     };
     let config = load_from(
         Some((Path::new("checkout.toml"), file)),
@@ -258,7 +259,7 @@ fn api_key_hash_and_secret_masking() {
         text.starts_with("config error: server.api_key_hash: expected 64 hex digits"),
         "{text}"
     );
-    let config = load_text("", &[("CHECKOUT_API_KEY", "super-secret-key-123")]).unwrap();
+    let config = load_text("", &[("CHECKOUT_API_KEY", "sk_test_super-secret-key-123")]).unwrap();
     assert!(!format!("{config:?}").contains("super-secret"));
 }
 
@@ -275,5 +276,116 @@ fn a_postgres_url_selects_postgres_storage() {
     assert_eq!(
         config.server.database,
         DatabaseLocation::Postgres("postgres://checkout:secret@127.0.0.1:5432/checkout".into())
+    );
+}
+
+#[test]
+fn sandbox_mode_stays_on_loopback_unless_told_otherwise() {
+    let text = message(load_text(
+        "",
+        &[("CHECKOUT_SERVER__LISTEN", "0.0.0.0:8080")],
+    ));
+    assert!(
+        text.starts_with("config error: server.listen: 0.0.0.0:8080 is not a loopback address"),
+        "{text}"
+    );
+    assert!(
+        text.contains("anyone who reaches this address could mark a payment paid"),
+        "{text}"
+    );
+    assert!(text.contains("--sandbox-public"), "{text}");
+    assert!(text.ends_with("(set by CHECKOUT_SERVER__LISTEN)"), "{text}");
+    let text = message(load_text("[server]\nlisten = \"[::]:8080\"\n", &[]));
+    assert!(text.contains("not a loopback address"), "{text}");
+
+    for (file, envs, flag) in [
+        ("[server]\nsandbox_public = true\n", vec![], false),
+        ("", vec![("CHECKOUT_SERVER__SANDBOX_PUBLIC", "true")], false),
+        ("", vec![], true),
+    ] {
+        let mut pairs = vec![("CHECKOUT_SERVER__LISTEN", "0.0.0.0:8080")];
+        pairs.extend(envs);
+        let overrides = Overrides {
+            sandbox_public: flag,
+            ..Overrides::default()
+        };
+        let config = load_from(
+            Some((Path::new("checkout.toml"), file)),
+            &env(&pairs),
+            &overrides,
+        )
+        .unwrap();
+        assert!(config.server.sandbox_public);
+    }
+    assert!(load_text("[server]\nlisten = \"[::1]:8080\"\n", &[]).is_ok());
+    // With a gateway, any address is fine (and the flag means nothing).
+    let live = format!(
+        "[server]\nlisten = \"0.0.0.0:8080\"\napi_key = \"sk_live_0123456789abcdef\"\n{GATEWAY}"
+    );
+    assert!(load_text(&live, &[]).is_ok());
+}
+
+/// A complete `[gateway]` section (live mode) and the shop name it requires.
+const GATEWAY: &str = "[gateway]\nbase_url = \"https://api-merchant.alikassa.com\"\n\
+    account = \"0f9c2d1e-3b4a-4c5d-8e6f-7a8b9c0d1e2f\"\npayment_keys_dir = \"k/payment\"\n\
+    payout_keys_dir = \"k/payout\"\nnotification_public_key = \"k/public.pem\"\n\
+    [checkout]\nmerchant_name = \"Shop\"\n";
+
+#[test]
+fn the_api_key_carries_the_prefix_of_the_mode() {
+    let text = message(load_text(
+        "",
+        &[("CHECKOUT_API_KEY", "sk_live_0123456789abcdef")],
+    ));
+    assert!(
+        text.starts_with(
+            "config error: server.api_key: must start with sk_test_: no gateway is configured"
+        ),
+        "{text}"
+    );
+    let text = message(load_text(
+        GATEWAY,
+        &[("CHECKOUT_API_KEY", "sk_test_0123456789abcdef")],
+    ));
+    assert!(
+        text.starts_with(
+            "config error: server.api_key: must start with sk_live_: a gateway is configured"
+        ),
+        "{text}"
+    );
+    let text = message(load_text(
+        GATEWAY,
+        &[("CHECKOUT_API_KEY", "0123456789abcdef0123")],
+    ));
+    assert!(text.contains("must start with sk_live_"), "{text}");
+    assert!(load_text(GATEWAY, &[("CHECKOUT_API_KEY", "sk_live_0123456789abcdef")]).is_ok());
+    assert!(load_text("", &[("CHECKOUT_API_KEY", "sk_test_0123456789abcdef")]).is_ok());
+}
+
+#[test]
+fn flood_limits_have_defaults_and_bounds() {
+    let config = load_text("", &[]).unwrap();
+    assert_eq!(config.server.floods, crate::config::FloodLimits::default());
+    assert_eq!(config.server.floods.sse_per_session, 8);
+    assert_eq!(config.server.floods.sse_per_ip, 64);
+    assert_eq!(config.server.floods.sse_total, 5000);
+    assert_eq!(config.server.floods.notification_concurrency, 4);
+    assert_eq!(config.server.floods.notification_max_refusals, 20);
+    let config = load_text(
+        "[server]\nsse_max_per_session = 2\nsse_max_total = 100\n",
+        &[("CHECKOUT_SERVER__SSE_MAX_PER_IP", "3")],
+    )
+    .unwrap();
+    assert_eq!(
+        (
+            config.server.floods.sse_per_session,
+            config.server.floods.sse_per_ip,
+            config.server.floods.sse_total
+        ),
+        (2, 3, 100)
+    );
+    assert_eq!(
+        message(load_text("[server]\nsse_max_total = 0\n", &[])),
+        "config error: server.sse_max_total: must be between 1 and 1000000, got 0 (set by checkout.toml)"
     );
 }

@@ -97,6 +97,7 @@ async fn harness() -> Harness {
         default_bank: BankCode::parse("100000000111").unwrap(),
         notification_url: None,
         gateway_timeout: Duration::from_millis(500),
+        livemode: false,
         reconciler: ReconcilerConfig {
             tick: Duration::from_millis(100),
             first_poll: Duration::from_secs(10),

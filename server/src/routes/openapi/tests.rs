@@ -167,6 +167,7 @@ fn samples() -> Vec<(&'static str, Value)> {
         paid_amount: Some(Amount::parse("20.00").unwrap()),
         overpaid_amount: Some(Amount::parse("10.00").unwrap()),
         needs_attention: true,
+        livemode: false,
         methods: vec![Method::Sbp],
         method: Some(Method::Sbp),
         gateway_payment_id: Some(id),

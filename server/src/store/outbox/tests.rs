@@ -62,6 +62,7 @@ async fn put(store: &Store, stream: &str, at: OffsetDateTime) -> String {
             stream: stream.to_owned(),
             subject_id: stream.trim_start_matches("session:").to_owned(),
             data: serde_json::json!({ "stream": stream }),
+            livemode: false,
             at,
         },
     )
@@ -443,6 +444,7 @@ fn announce(kind: EventKind, s: &SessionRecord, before: SessionStatus) -> Change
     ChangeEvent {
         kind,
         data: serde_json::json!({"id": s.id.to_string(), "status": s.status.as_str()}),
+        livemode: false,
         status_before: before,
         paid_before: None,
     }

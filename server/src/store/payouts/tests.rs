@@ -106,6 +106,7 @@ async fn writes_are_guarded_and_a_final_write_enqueues_its_event_atomically() {
         stream: format!("payout:{}", p.id),
         subject_id: p.id.clone(),
         data: serde_json::json!({"id": p.id}),
+        livemode: false,
         at,
     };
     assert!(!store.update_payout(&mut stale, Some(&event)).await.unwrap());
