@@ -728,7 +728,13 @@ fn the_payout_and_balance_commands_use_the_running_server() {
     // A wrong API key.
     let run = e2e::run(
         &bin,
-        &["balance", "--url", app.base.as_str(), "--api-key", "sk_test_wrong"],
+        &[
+            "balance",
+            "--url",
+            app.base.as_str(),
+            "--api-key",
+            "sk_test_wrong",
+        ],
         b"",
     )
     .assert_code(1);

@@ -28,8 +28,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use e2e::server::{Checkout, data_dir};
-use socket2::{Domain, Socket, Type};
 use serde_json::{Value, json};
+use socket2::{Domain, Socket, Type};
 
 const THREADS: u64 = 4;
 
