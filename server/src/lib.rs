@@ -5,6 +5,7 @@
 //! * [`cli`] — the `alikassa-checkout` command line.
 
 pub mod auth;
+pub mod backoff;
 pub mod cli;
 pub mod clock;
 pub mod config;

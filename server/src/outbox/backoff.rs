@@ -13,11 +13,7 @@ use crate::store::outbox::NextStep;
 
 /// The delay after the `failures`-th failed attempt (from 1), before jitter.
 pub fn base_delay(policy: &RetryPolicy, failures: u32) -> Duration {
-    let doublings = failures.saturating_sub(1).min(31);
-    policy
-        .initial
-        .checked_mul(1u32 << doublings)
-        .map_or(policy.max, |d| d.min(policy.max))
+    crate::backoff::nth(failures, policy.initial, policy.max)
 }
 
 /// The base delay moved into its upper half by `jitter` in `[0, 1)`.

@@ -259,14 +259,15 @@ pub(super) fn schedule(
     first: Duration,
     max: Option<Duration>,
 ) {
-    let first_secs = u32::try_from(first.as_secs()).unwrap_or(u32::MAX).max(1);
-    let secs = match (max, r.check_interval_secs) {
-        (Some(max), Some(previous)) => previous
-            .saturating_mul(2)
-            .min(u32::try_from(max.as_secs()).unwrap_or(u32::MAX))
-            .max(first_secs),
-        _ => first_secs,
+    let first = first.max(Duration::from_secs(1));
+    let last = r
+        .check_interval_secs
+        .map(|s| Duration::from_secs(u64::from(s)));
+    let wait = match max {
+        Some(max) => crate::backoff::after(last, first, max.max(first)),
+        None => first,
     };
+    let secs = u32::try_from(wait.as_secs()).unwrap_or(u32::MAX);
     r.check_interval_secs = Some(secs);
     r.next_check_at = Some(now + Duration::from_secs(u64::from(secs)));
 }

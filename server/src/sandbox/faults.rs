@@ -71,11 +71,10 @@ impl FaultSettings {
     /// The delay before try number `attempt + 1` (attempt counts from 1): base × 2^(attempt-1),
     /// capped.
     pub fn retry_delay(&self, attempt: u32) -> Duration {
-        let factor = 1u64 << attempt.saturating_sub(1).min(30);
-        Duration::from_millis(
-            self.notify_retry_base_ms
-                .saturating_mul(factor)
-                .min(self.notify_retry_max_ms),
+        crate::backoff::nth(
+            attempt,
+            Duration::from_millis(self.notify_retry_base_ms),
+            Duration::from_millis(self.notify_retry_max_ms),
         )
     }
 }

@@ -107,7 +107,7 @@ impl ReplicaLease {
                 return Ok(None);
             }
             tokio::time::sleep(pause).await;
-            pause = (pause * 2).min(Duration::from_millis(200));
+            pause = crate::backoff::after(Some(pause), pause, Duration::from_millis(200));
         }
         let renewal = {
             let (store, name) = (store.clone(), name.clone());

@@ -12,6 +12,8 @@
 pub mod decide;
 mod error;
 pub mod events;
+#[cfg(test)]
+mod fixtures;
 pub mod limiter;
 pub mod locks;
 mod pay;

@@ -366,12 +366,11 @@ impl Sessions {
             return Ok(());
         }
         let config = &self.inner.settings.reconciler;
-        let first = u32::try_from(config.first_poll.as_secs()).unwrap_or(10);
-        let max = u32::try_from(config.max_poll.as_secs()).unwrap_or(300);
-        let next = attempt
+        let last = attempt
             .poll_interval_secs
-            .map_or(first, |i| i.saturating_mul(2))
-            .clamp(first.min(max), max);
+            .map(|s| Duration::from_secs(u64::from(s)));
+        let wait = crate::backoff::after(last, config.first_poll, config.max_poll);
+        let next = u32::try_from(wait.as_secs()).unwrap_or(u32::MAX);
         store
             .schedule_poll(
                 session.id,

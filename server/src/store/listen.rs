@@ -96,7 +96,7 @@ pub fn spawn_listener(
                         _ = tokio::time::sleep(backoff) => {}
                         _ = shutdown.changed() => return,
                     }
-                    backoff = (backoff * 2).min(MAX_BACKOFF);
+                    backoff = crate::backoff::after(Some(backoff), backoff, MAX_BACKOFF);
                     continue;
                 }
             };

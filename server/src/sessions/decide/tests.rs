@@ -5,74 +5,41 @@
 
 use std::time::Duration;
 
-use shared::api::{AttemptState, Locale, SessionId, SessionToken};
+use shared::api::AttemptState;
 use shared::{
-    AccountUuid, Amount, CustomerIp, CustomerUserId, GatewayPaymentId, Method, Money, OrderId,
-    PaymentStatus as P, SessionStatus as S,
+    AccountUuid, Amount, GatewayPaymentId, Method, Money, OrderId, PaymentStatus as P,
+    SessionStatus as S,
 };
 use time::OffsetDateTime;
 
 use super::*;
+use crate::sessions::fixtures::{self, t0};
 
 const OURS: &str = "6d4b7a5e-3c1f-4e2a-9b8d-1a2b3c4d5e6f";
-const T0: i64 = 1_795_000_000;
-
-fn t0() -> OffsetDateTime {
-    OffsetDateTime::from_unix_timestamp(T0).unwrap()
-}
 
 fn amount(text: &str) -> Amount {
     Amount::parse(text).unwrap()
 }
 
 fn session(status: S, current: Option<u32>, paid: Option<&str>) -> SessionRecord {
-    SessionRecord {
-        id: SessionId::from(uuid::Uuid::nil()),
-        token: SessionToken::parse(format!("tok{}", "a".repeat(40))).unwrap(),
-        order_id: OrderId::parse("A-1001").unwrap(),
-        amount: amount("1500.00"),
-        customer_user_id: CustomerUserId::parse("u1").unwrap(),
-        methods: vec![Method::Sbp, Method::CardTransfer],
-        description: None,
-        locale: Locale::Ru,
-        success_url: None,
-        fail_url: None,
-        metadata: None,
-        status,
-        paid_amount: paid.map(amount),
-        needs_attention: false,
-        current_attempt: current,
-        created_at: t0(),
-        updated_at: t0(),
-        expires_at: t0() + Duration::from_secs(900),
-    }
+    let mut s = fixtures::session(status);
+    s.current_attempt = current;
+    s.paid_amount = paid.map(amount);
+    s
 }
 
+/// Attempt `number` by SBP: created and reported `status`, or still being created.
 fn attempt(number: u32, status: Option<P>, paid: Option<&str>) -> AttemptRecord {
-    AttemptRecord {
-        session_id: SessionId::from(uuid::Uuid::nil()),
-        number,
-        method: Method::Sbp,
-        service: "payment_card_sbp_rub_card".into(),
-        gateway_order_id: OrderId::parse(format!("A-1001-{number}")).unwrap(),
-        state: if status.is_some() {
-            AttemptState::Created
-        } else {
-            AttemptState::Creating
-        },
-        gateway_payment_id: status.map(|_| gid(number)),
-        gateway_uuid: None,
-        payment_status: status,
-        paid_amount: paid.map(amount),
-        requisites: None,
-        customer_ip: CustomerIp::parse("203.0.113.7").unwrap(),
-        user_agent: None,
-        last_error: None,
-        next_poll_at: status.map(|_| t0() + Duration::from_secs(10)),
-        poll_interval_secs: Some(10),
-        created_at: t0(),
-        updated_at: t0(),
+    let mut a = fixtures::attempt(number, Method::Sbp);
+    if status.is_some() {
+        a.state = AttemptState::Created;
+        a.gateway_payment_id = Some(gid(number));
+        a.next_poll_at = Some(t0() + Duration::from_secs(10));
     }
+    a.payment_status = status;
+    a.paid_amount = paid.map(amount);
+    a.poll_interval_secs = Some(10);
+    a
 }
 
 fn gid(number: u32) -> GatewayPaymentId {

@@ -2,74 +2,39 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::time::Duration;
-
-use shared::api::{Locale, Requisites, SessionId, SessionToken};
-use shared::{Amount, CustomerIp, CustomerUserId, HttpUrl, OrderId, Phone};
-use time::OffsetDateTime;
+use shared::api::Requisites;
+use shared::{HttpUrl, Phone};
 
 use super::*;
-
-fn t0() -> OffsetDateTime {
-    OffsetDateTime::from_unix_timestamp(1_795_000_000).unwrap()
-}
+use crate::sessions::fixtures;
 
 fn session(status: SessionStatus, current: Option<u32>) -> SessionRecord {
-    SessionRecord {
-        id: SessionId::from(uuid::Uuid::nil()),
-        token: SessionToken::parse(format!("tok{}", "b".repeat(40))).unwrap(),
-        order_id: OrderId::parse("P-1").unwrap(),
-        amount: Amount::parse("1500.00").unwrap(),
-        customer_user_id: CustomerUserId::parse("u1").unwrap(),
-        methods: vec![Method::Sbp, Method::CardForm],
-        description: None,
-        locale: Locale::Ru,
-        success_url: None,
-        fail_url: None,
-        metadata: None,
-        status,
-        paid_amount: None,
-        needs_attention: false,
-        current_attempt: current,
-        created_at: t0(),
-        updated_at: t0(),
-        expires_at: t0() + Duration::from_secs(900),
-    }
+    let mut s = fixtures::session(status);
+    s.methods = vec![Method::Sbp, Method::CardForm];
+    s.current_attempt = current;
+    s
 }
 
 /// Attempt `number` of `method` in `state`, waiting (with requisites) when `waits`.
 fn attempt(number: u32, method: Method, state: AttemptState, waits: bool) -> AttemptRecord {
-    AttemptRecord {
-        session_id: SessionId::from(uuid::Uuid::nil()),
-        number,
-        method,
-        service: method.default_service().to_owned(),
-        gateway_order_id: OrderId::parse(format!("P-1-{number}")).unwrap(),
-        state,
-        gateway_payment_id: None,
-        gateway_uuid: None,
-        payment_status: waits
-            .then_some(PaymentStatus::Wait)
-            .or(Some(PaymentStatus::Cancel)),
-        paid_amount: None,
-        requisites: waits.then(|| match method {
-            Method::CardForm => Requisites::Redirect {
-                url: HttpUrl::parse("https://pay.example/f").unwrap(),
-            },
-            _ => Requisites::Phone {
-                phone: Phone::parse("79031112233").unwrap(),
-                holder: None,
-                bank: None,
-            },
-        }),
-        customer_ip: CustomerIp::parse("203.0.113.7").unwrap(),
-        user_agent: None,
-        last_error: None,
-        next_poll_at: None,
-        poll_interval_secs: None,
-        created_at: t0(),
-        updated_at: t0(),
-    }
+    let mut a = fixtures::attempt(number, method);
+    a.state = state;
+    a.payment_status = Some(if waits {
+        PaymentStatus::Wait
+    } else {
+        PaymentStatus::Cancel
+    });
+    a.requisites = waits.then(|| match method {
+        Method::CardForm => Requisites::Redirect {
+            url: HttpUrl::parse("https://pay.example/f").unwrap(),
+        },
+        _ => Requisites::Phone {
+            phone: Phone::parse("79031112233").unwrap(),
+            holder: None,
+            bank: None,
+        },
+    });
+    a
 }
 
 /// What a choice says, by attempt number.
