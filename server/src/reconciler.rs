@@ -62,7 +62,7 @@ pub async fn tick(sessions: &Sessions) {
     match sessions.recover_orphans().await {
         Ok(0) => {}
         Ok(n) => tracing::info!(
-            resolved = n,
+            looked_up = n,
             "recovered payment creations another replica left"
         ),
         Err(e) => tracing::error!(error = %e, "reconciler: recovery of interrupted creates failed"),

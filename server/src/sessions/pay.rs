@@ -384,7 +384,7 @@ impl Sessions {
                 Err(SessionError::GatewayTimeout) => continue,
                 Err(e) => return Err(e),
             };
-            resolved += usize::from(self.recover_locked(&attempt).await?);
+            resolved += usize::from(self.recover_locked(&attempt).await? == Some(true));
         }
         Ok(resolved)
     }
@@ -394,7 +394,7 @@ impl Sessions {
     /// without this a dead replica's half-made attempts would wait for its restart (or for the
     /// buyer's next click). An attempt whose session is being paid — here or on a live replica,
     /// which renews the session's lease — is skipped; a dead holder's lease runs out in
-    /// seconds. Returns how many were resolved.
+    /// seconds. Returns how many were looked up (adopted, or `unknown` when not found).
     pub async fn recover_orphans(&self) -> Result<usize, SessionError> {
         let store = &self.inner.store;
         if store.backend() == crate::store::Backend::Sqlite {
@@ -411,22 +411,22 @@ impl Sessions {
             else {
                 continue;
             };
-            resolved += usize::from(self.recover_locked(&attempt).await?);
+            resolved += usize::from(self.recover_locked(&attempt).await?.is_some());
         }
         Ok(resolved)
     }
 
     /// Looks an interrupted attempt up by its order id, under its session's lock and lease:
-    /// adopted (or its status applied) when found, `creating` → `unknown` when not. Whether
-    /// it was resolved.
-    async fn recover_locked(&self, attempt: &AttemptRecord) -> Result<bool, SessionError> {
+    /// adopted (or its status applied) when found (`Some(true)`), `creating` → `unknown` when
+    /// not (`Some(false)`); `None` when it was settled meanwhile or the lookup failed.
+    async fn recover_locked(&self, attempt: &AttemptRecord) -> Result<Option<bool>, SessionError> {
         let store = &self.inner.store;
         let (session, mut attempt) = self.reload(attempt.session_id, attempt.number).await?;
         if !matches!(
             attempt.state,
             AttemptState::Creating | AttemptState::Unknown
         ) {
-            return Ok(false);
+            return Ok(None);
         }
         match self
             .inner
@@ -437,7 +437,7 @@ impl Sessions {
             Ok(Some(found)) if !session.status.is_final() => {
                 self.adopt(session, attempt, &found, StatusSource::Recovery)
                     .await?;
-                return Ok(true);
+                return Ok(Some(true));
             }
             Ok(Some(found)) => {
                 self.apply_locked(
@@ -447,7 +447,7 @@ impl Sessions {
                     StatusSource::Recovery,
                 )
                 .await?;
-                return Ok(true);
+                return Ok(Some(true));
             }
             Ok(None) => {
                 if attempt.state == AttemptState::Creating {
@@ -458,11 +458,12 @@ impl Sessions {
                     attempt.updated_at = self.inner.clock.now();
                     store.save_attempt(&attempt).await?;
                 }
+                return Ok(Some(false));
             }
             Err(e) => tracing::warn!(gateway_order_id = attempt.gateway_order_id.as_str(),
                 error = %e, "recovery: status lookup failed; will look again on the next try"),
         }
-        Ok(false)
+        Ok(None)
     }
 }
 
