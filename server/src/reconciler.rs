@@ -7,7 +7,8 @@
 //! Every replica runs one. Due polls are claimed in the database (the claim moves the next
 //! poll one call interval ahead, `FOR UPDATE SKIP LOCKED` on PostgreSQL), so two replicas
 //! never poll the same payment in the same interval; on PostgreSQL the expiry sweep runs on
-//! one replica at a time, under a lease.
+//! one replica at a time, under a lease. Attempts a dead replica left `creating` are looked up
+//! by order id once their session's lease runs out (start-up recovery only covers a restart).
 
 use std::time::Duration;
 
@@ -55,9 +56,17 @@ pub fn spawn(
     })
 }
 
-/// One round: expiry, then due polls.
+/// One round: expiry, a dead replica's interrupted creates (PostgreSQL), then due polls.
 pub async fn tick(sessions: &Sessions) {
     expire(sessions).await;
+    match sessions.recover_orphans().await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(
+            looked_up = n,
+            "recovered payment creations another replica left"
+        ),
+        Err(e) => tracing::error!(error = %e, "reconciler: recovery of interrupted creates failed"),
+    }
     let store = sessions.store();
     let now = sessions.clock().now();
     // The claim's lease is the call interval: a replica that dies mid-poll leaves the payment

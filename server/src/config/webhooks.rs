@@ -28,6 +28,7 @@ pub(super) struct RawWebhooks {
     pub timeout_secs: Option<Num>,
     pub concurrency: Option<Num>,
     pub tick_millis: Option<Num>,
+    pub lease_margin_secs: Option<Num>,
 }
 
 /// `[webhooks]`.
@@ -44,6 +45,10 @@ pub struct WebhooksConfig {
     pub concurrency: u32,
     /// How often the worker looks for due events (`tick_millis`, default 1000).
     pub tick: Duration,
+    /// How long past `timeout` a claimed delivery stays its replica's (`lease_margin_secs`,
+    /// default 30): a replica that dies mid-delivery leaves its events to the others this
+    /// long after the request would have timed out.
+    pub lease_margin: Duration,
 }
 
 impl Default for WebhooksConfig {
@@ -54,6 +59,7 @@ impl Default for WebhooksConfig {
             timeout: Duration::from_secs(10),
             concurrency: 8,
             tick: Duration::from_secs(1),
+            lease_margin: Duration::from_secs(30),
         }
     }
 }

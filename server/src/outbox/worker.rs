@@ -2,7 +2,6 @@
 //! send each, record the attempt, repeat.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use tokio::sync::watch;
 use tokio::task::JoinSet;
@@ -14,10 +13,6 @@ use crate::config::{RetryPolicy, WebhooksConfig};
 use crate::metrics::Counter;
 use crate::store::Store;
 use crate::store::outbox::{AttemptResult, Claimed, NextStep};
-
-/// How long past the request timeout a claim stays ours: a replica that died mid-delivery
-/// gives its event up this long after the request would have timed out.
-const LEASE_MARGIN: Duration = Duration::from_secs(30);
 
 /// Everything a delivery task needs.
 #[derive(Clone)]
@@ -42,7 +37,9 @@ impl Worker {
             Err(error) => tracing::warn!(%error, "cannot release webhook leases"),
         }
         let capacity = self.config.concurrency.max(1);
-        let lease = self.config.timeout + LEASE_MARGIN;
+        // How long a claim stays ours: a replica that died mid-delivery gives its events up this
+        // long after the request would have timed out.
+        let lease = self.config.timeout + self.config.lease_margin;
         let mut in_flight: JoinSet<()> = JoinSet::new();
         loop {
             let free = capacity.saturating_sub(u32::try_from(in_flight.len()).unwrap_or(u32::MAX));

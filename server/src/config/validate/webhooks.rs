@@ -108,6 +108,12 @@ impl Validator<'_> {
             u64::try_from(defaults.tick.as_millis()).unwrap_or(1000),
             (10, 60_000),
         )?;
+        let lease_margin = self.num(
+            "webhooks.lease_margin_secs",
+            raw.lease_margin_secs,
+            defaults.lease_margin.as_secs(),
+            (1, 3600),
+        )?;
         Ok(WebhooksConfig {
             endpoint,
             retry: RetryPolicy {
@@ -119,6 +125,7 @@ impl Validator<'_> {
             timeout: Duration::from_secs(timeout),
             concurrency: u32::try_from(concurrency).unwrap_or(u32::MAX),
             tick: Duration::from_millis(tick),
+            lease_margin: Duration::from_secs(lease_margin),
         })
     }
 }
