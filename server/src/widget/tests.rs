@@ -18,6 +18,7 @@ fn config(test_mode: bool) -> WidgetConfig {
         merchant_name: "Кофе <&> Co".into(),
         merchant_logo_url: Some("https://cdn.shop.example/logo.png".into()),
         test_mode,
+        views: None,
     }
 }
 
