@@ -14,7 +14,7 @@ as_root() {
 }
 
 # --- Debian packages -------------------------------------------------------------------------
-packages=(pkg-config libssl-dev gcc openssl curl ca-certificates python3)
+packages=(pkg-config libssl-dev gcc openssl curl ca-certificates python3 brotli gzip)
 if (( with_test )); then
   packages+=(chromium chromium-driver postgresql)
 fi
@@ -62,6 +62,11 @@ if [[ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $WASM_BINDGEN_VER
   say "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (takes a few minutes once)"
   # Without --locked: the lock file shipped with the CLI names a webpki-roots the registry lacks.
   cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
+fi
+
+if (( with_test )) && [[ "$(wasm-pack --version 2>/dev/null)" != "wasm-pack $WASM_PACK_VERSION" ]]; then
+  say "installing wasm-pack $WASM_PACK_VERSION (takes a few minutes once)"
+  cargo install wasm-pack --version "$WASM_PACK_VERSION" --locked
 fi
 
 # --- wasm-opt (binaryen from npm, project-local) ---------------------------------------------

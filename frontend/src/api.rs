@@ -35,6 +35,15 @@ pub enum ApiError {
     /// The answer was not what the API promises.
     #[error("unexpected answer: {0}")]
     Decode(String),
+    /// The browser refused the call for this page (its origin is not allowed, its
+    /// Content-Security-Policy blocks us): retrying will not help, the set-up must change.
+    #[error("{message}")]
+    Refused {
+        /// `origin_not_allowed`, `csp_blocked`.
+        code: String,
+        /// What is wrong and how to fix it, for the shop's developer.
+        message: String,
+    },
 }
 
 impl ApiError {
@@ -44,7 +53,13 @@ impl ApiError {
             Self::Network(_) => "network_error",
             Self::Server { code, .. } => code,
             Self::Decode(_) => "bad_response",
+            Self::Refused { code, .. } => code,
         }
+    }
+
+    /// Whether trying again may help (not for a missing session or a refused page).
+    pub fn retryable(&self) -> bool {
+        !self.is_not_found() && !matches!(self, Self::Refused { .. })
     }
 
     /// Whether the session does not exist (unknown or stale token): retrying will not help.
@@ -82,9 +97,13 @@ pub trait Backend {
 }
 
 /// The real backend: HTTP against `{api_base}/api/v1/checkout/{token}`.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct HttpBackend {
     session_url: String,
+    /// The first view, already on its way (`checkout.js` starts the request while the wasm
+    /// downloads, or reads it from the hosted page): a promise of `{status, text, at}` or
+    /// `{fail, message}`. Used once; a retry asks the server again.
+    prefetch: std::cell::RefCell<Option<js_sys::Promise>>,
 }
 
 impl HttpBackend {
@@ -99,7 +118,42 @@ impl HttpBackend {
                 token.as_str(),
             ]
             .concat(),
+            prefetch: std::cell::RefCell::new(None),
         }
+    }
+
+    /// Uses `prefetch` (see the field) for the first view.
+    pub fn with_prefetch(self, prefetch: Option<js_sys::Promise>) -> Self {
+        self.prefetch.replace(prefetch);
+        self
+    }
+
+    /// The prefetched first view: the answer as if fetched now (its `server_time` moved on
+    /// by the time it waited, so the countdown stays exact).
+    async fn prefetched(&self, promise: js_sys::Promise) -> Result<CheckoutView, ApiError> {
+        let field = |v: &JsValue, k: &str| js_sys::Reflect::get(v, &k.into()).unwrap_or_default();
+        let answer = JsFuture::from(promise)
+            .await
+            .map_err(|e| ApiError::Network(e.as_string().unwrap_or_default()))?;
+        let message = field(&answer, "message").as_string().unwrap_or_default();
+        match field(&answer, "fail").as_string().as_deref() {
+            None => {}
+            Some("network_error") => return Err(ApiError::Network(message)),
+            Some(code) => {
+                return Err(ApiError::Refused {
+                    code: code.to_owned(),
+                    message,
+                });
+            }
+        }
+        let status = field(&answer, "status").as_f64().unwrap_or_default() as u16;
+        let text = field(&answer, "text").as_string().unwrap_or_default();
+        let waited = field(&answer, "at")
+            .as_f64()
+            .map_or(0.0, |at| (js_sys::Date::now() - at).max(0.0));
+        let mut view = answer_of(status, &text, json::checkout_view)?;
+        view.server_time += time::Duration::milliseconds(waited as i64);
+        Ok(view)
     }
 
     fn url(&self, tail: &str) -> String {
@@ -147,7 +201,16 @@ async fn call<T>(
     decode: fn(&JsValue) -> Result<T, json::Bad>,
 ) -> Result<T, ApiError> {
     let (status, text) = send(method, url, json).await?;
-    let parsed = json::parse(&text);
+    answer_of(status, &text, decode)
+}
+
+/// An answer of the widget API: `decode`d on 2xx, our error body otherwise.
+fn answer_of<T>(
+    status: u16,
+    text: &str,
+    decode: fn(&JsValue) -> Result<T, json::Bad>,
+) -> Result<T, ApiError> {
+    let parsed = json::parse(text);
     if (200..300).contains(&status) {
         // The decoder's own message is not shown to buyers; a fixed text keeps the build small.
         return parsed
@@ -174,7 +237,13 @@ async fn call<T>(
 
 impl Backend for HttpBackend {
     fn view(&self) -> LocalFuture<'_, Result<CheckoutView, ApiError>> {
-        Box::pin(async move { call("GET", &self.url(""), None, json::checkout_view).await })
+        Box::pin(async move {
+            let prefetched = self.prefetch.borrow_mut().take();
+            match prefetched {
+                Some(promise) => self.prefetched(promise).await,
+                None => call("GET", &self.url(""), None, json::checkout_view).await,
+            }
+        })
     }
 
     fn pay(&self, method: Method) -> LocalFuture<'_, Result<PayAnswer, ApiError>> {

@@ -46,6 +46,7 @@ struct Controller {
     ui: Ui,
     clock: Clock,
     follow_session_locale: bool,
+    sandbox: bool,
     phase: RwSignal<Phase>,
     view: RwSignal<Option<CheckoutView>>,
     answer: RwSignal<Option<PayAnswer>>,
@@ -332,6 +333,20 @@ impl Controller {
     }
 }
 
+/// For the shop's developer (sandbox only, English): what failed and what to do.
+fn dev_hint(error: &ApiError) -> String {
+    let fix = match error {
+        ApiError::Refused { .. } => "",
+        ApiError::Server { status: 404, .. } => {
+            " — no session has this token on this server: create one with POST /api/v1/sessions"
+        }
+        ApiError::Server { status: 500.., .. } => " — the server's log has the cause",
+        ApiError::Network(_) => " — is the checkout server running, and reachable from this page?",
+        ApiError::Server { .. } | ApiError::Decode(_) => "",
+    };
+    ["Sandbox: ", &error.to_string(), fix].concat()
+}
+
 /// How the root is set up by [`crate::mount`] (or a test).
 pub struct AppSetup {
     /// The widget API.
@@ -346,6 +361,8 @@ pub struct AppSetup {
     pub clock: Option<Clock>,
     /// Take the session's language (no explicit `locale` was given).
     pub follow_session_locale: bool,
+    /// A sandbox server: failures also show the developer their cause and fix.
+    pub sandbox: bool,
 }
 
 impl std::fmt::Debug for AppSetup {
@@ -365,6 +382,7 @@ pub fn checkout_app(setup: AppSetup) -> AnyView {
         theme,
         clock,
         follow_session_locale,
+        sandbox,
     } = setup;
     provide_context(ui);
     let clock = clock.unwrap_or_else(Clock::ticking);
@@ -372,6 +390,7 @@ pub fn checkout_app(setup: AppSetup) -> AnyView {
         ui,
         clock,
         follow_session_locale,
+        sandbox,
         phase: RwSignal::new(Phase::Loading),
         view: RwSignal::new(None),
         answer: RwSignal::new(None),
@@ -406,12 +425,21 @@ pub fn checkout_app(setup: AppSetup) -> AnyView {
         }
         .into_any(),
         Screen::Failed(error) => {
-            let not_found = error.is_not_found();
+            let msg = match &error {
+                e if e.is_not_found() => Msg::NotFound,
+                ApiError::Refused { .. } => Msg::Refused,
+                ApiError::Network(_) | ApiError::Server { .. } | ApiError::Decode(_) => {
+                    Msg::LoadFailed
+                }
+            };
             view! {
                 <div class="akc-error" role="alert" data-testid="load-error" data-code=error.code().to_owned()>
-                    <p>{move || if not_found { ui.t(Msg::NotFound)() } else { ui.t(Msg::LoadFailed)() }}</p>
-                    {(!not_found).then(|| view! {
-                        <button type="button" class="akc-button akc-button-primary" on:click=move |_| c.load()>
+                    <p>{ui.t(msg)}</p>
+                    {c.sandbox.then(|| view! {
+                        <p class="akc-dev" data-testid="dev-hint">{dev_hint(&error)}</p>
+                    })}
+                    {error.retryable().then(|| view! {
+                        <button type="button" class="akc-button akc-button-primary" data-testid="retry" on:click=move |_| c.load()>
                             {ui.t(Msg::Retry)}
                         </button>
                     })}

@@ -1,55 +1,9 @@
 //! How values read for people (grouped, localised) and how they are copied (plain digits a
 //! banking app accepts).
 
-use shared::api::Locale;
 use shared::{AccountNumber, Amount};
 
-/// Digit groups of three, joined by `sep`: `1500` → `1 500`.
-fn group_thousands(n: u64, sep: &str) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3 * sep.len());
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push_str(sep);
-        }
-        out.push(c);
-    }
-    out
-}
-
-/// An amount for people: `1 500 ₽`, `1 500,50 ₽` (ru, narrow no-break spaces) or `₽1,500.50` (en).
-/// Kopecks are shown only when there are any.
-pub fn amount_display(locale: Locale, amount: Amount) -> String {
-    money(locale, amount, !amount.kopecks().is_multiple_of(100))
-}
-
-/// An amount with its kopecks always shown (`1,00 ₽`, `₽1.00`): for two sums read side by
-/// side, where "1 ₽" next to "1 500,50 ₽" would look like a typo.
-pub fn amount_exact(locale: Locale, amount: Amount) -> String {
-    money(locale, amount, true)
-}
-
-fn money(locale: Locale, amount: Amount, with_kopecks: bool) -> String {
-    let (rubles, kopecks) = (amount.kopecks() / 100, amount.kopecks() % 100);
-    match locale {
-        Locale::Ru => {
-            let int = group_thousands(rubles, "\u{202f}");
-            if with_kopecks {
-                format!("{int},{kopecks:02}\u{a0}₽")
-            } else {
-                format!("{int}\u{a0}₽")
-            }
-        }
-        Locale::En => {
-            let int = group_thousands(rubles, ",");
-            if with_kopecks {
-                format!("₽{int}.{kopecks:02}")
-            } else {
-                format!("₽{int}")
-            }
-        }
-    }
-}
+pub use shared::display::{amount_display, amount_exact};
 
 /// An amount as copied into a banking app: `1500` or `1500.50` (no spaces, no sign).
 pub fn amount_copy(amount: Amount) -> String {
@@ -86,6 +40,7 @@ pub fn phone_copy(phone: &shared::Phone) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use shared::api::Locale;
 
     fn amount(text: &str) -> Amount {
         text.parse().unwrap_or_else(|e| panic!("{text}: {e}"))

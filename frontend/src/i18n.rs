@@ -15,6 +15,8 @@ pub enum Msg {
     LoadFailed,
     /// The token is unknown or the link is stale.
     NotFound,
+    /// The page may not show the widget (origin not allowed, CSP).
+    Refused,
     /// Retry after an error.
     Retry,
     /// Sandbox banner.
@@ -127,6 +129,7 @@ fn ru(msg: Msg) -> &'static str {
         Msg::Loading => "Загружаем платёж…",
         Msg::LoadFailed => "Не удалось загрузить платёж. Проверьте соединение.",
         Msg::NotFound => "Платёж не найден или ссылка устарела.",
+        Msg::Refused => "Форму оплаты нельзя показать на этой странице. Сообщите об этом магазину.",
         Msg::Retry => "Повторить",
         Msg::TestMode => "ТЕСТОВЫЙ РЕЖИМ — деньги не списываются",
         Msg::Language => "Язык",
@@ -194,6 +197,7 @@ fn en(msg: Msg) -> &'static str {
         Msg::Loading => "Loading the payment…",
         Msg::LoadFailed => "Could not load the payment. Check your connection.",
         Msg::NotFound => "Payment not found, or the link has expired.",
+        Msg::Refused => "The payment form can't be shown on this page. Please tell the shop.",
         Msg::Retry => "Retry",
         Msg::TestMode => "TEST MODE — no real money is charged",
         Msg::Language => "Language",

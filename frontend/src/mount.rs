@@ -71,6 +71,11 @@ pub struct MountOptions {
     pub hosted: bool,
     /// The merchant's callback.
     pub on_event: Option<js_sys::Function>,
+    /// The first view, already requested by `checkout.js` (see [`HttpBackend::with_prefetch`]).
+    pub prefetch: Option<js_sys::Promise>,
+    /// Sandbox server (as far as `checkout.js` knows before the view): failures also tell
+    /// the developer their cause and fix.
+    pub sandbox: bool,
 }
 
 fn get_string(options: &JsValue, key: &str) -> Option<String> {
@@ -103,6 +108,7 @@ impl MountOptions {
         let on_event = js_sys::Reflect::get(options, &"onEvent".into())
             .ok()
             .and_then(|f| f.dyn_into::<js_sys::Function>().ok());
+        let field = |key: &str| js_sys::Reflect::get(options, &key.into()).unwrap_or_default();
         Ok(Self {
             token,
             locale,
@@ -111,6 +117,8 @@ impl MountOptions {
             style_url: get_string(options, "styleUrl"),
             hosted,
             on_event,
+            prefetch: field("prefetch").dyn_into::<js_sys::Promise>().ok(),
+            sandbox: field("sandbox").is_truthy(),
         })
     }
 }
@@ -235,10 +243,13 @@ impl WidgetHandle {
     }
 }
 
-/// Where the shadow root lives: the custom element itself, or a new element of ours inside
-/// the shop's target.
+/// Where the shadow root lives: the custom element itself, the host `checkout.js` (or the
+/// hosted page) already made with its skeleton, or a new element of ours inside the shop's
+/// target.
 fn shadow_host(target: &Element) -> Result<(Element, bool), MountError> {
-    if target.tag_name().eq_ignore_ascii_case(CUSTOM_ELEMENT) {
+    if target.tag_name().eq_ignore_ascii_case(CUSTOM_ELEMENT)
+        || target.has_attribute("data-alikassa-checkout")
+    {
         return Ok((target.clone(), false));
     }
     let document = dom::document().ok_or_else(|| MountError::Dom("no document".into()))?;
@@ -297,6 +308,7 @@ pub fn mount_with(
             theme,
             clock,
             follow_session_locale: options.locale.is_none(),
+            sandbox: options.sandbox,
         })
     });
     let (locale, theme) = signals
@@ -312,11 +324,14 @@ pub fn mount_with(
     })
 }
 
-/// `mount(element, {token, locale?, theme?, apiBase?, styleUrl?, mode?, onEvent?})` → a handle.
+/// `mount(element, {token, locale?, theme?, apiBase?, styleUrl?, mode?, onEvent?, prefetch?,
+/// sandbox?})` → a handle.
 #[wasm_bindgen]
 pub fn mount(target: Element, options: JsValue) -> Result<WidgetHandle, JsError> {
     let options = MountOptions::from_js(&options).map_err(|e| JsError::new(&e.to_string()))?;
-    let backend = Rc::new(HttpBackend::new(&options.api_base, &options.token));
+    let backend = Rc::new(
+        HttpBackend::new(&options.api_base, &options.token).with_prefetch(options.prefetch.clone()),
+    );
     mount_with(&target, options, backend, None, dom::is_mobile())
         .map_err(|e| JsError::new(&e.to_string()))
 }

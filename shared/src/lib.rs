@@ -29,6 +29,7 @@ mod text;
 mod url;
 
 pub mod api;
+pub mod display;
 pub mod gateway;
 
 pub use amount::{Amount, AmountError};

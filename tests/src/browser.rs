@@ -321,15 +321,19 @@ fn serve_shop(stream: TcpStream, checkout: &str) {
     let target = request_line.split_whitespace().nth(1).unwrap_or("/");
     let (path, query) = target.split_once('?').unwrap_or((target, ""));
     let mut policy = String::new();
-    let (status, body) = match path {
+    let (status, body): (&str, String) = match path {
         "/embed" => {
             let token = query_param(query, "token");
             let locale = query_param(query, "locale");
-            let blocker = if query_param(query, "sse") == "blocked" {
-                BLOCKED_EVENT_SOURCE
+            let mut blocker = if query_param(query, "sse") == "blocked" {
+                BLOCKED_EVENT_SOURCE.to_owned()
             } else {
-                ""
+                String::new()
             };
+            let fault = query_param(query, "fault");
+            if !fault.is_empty() {
+                blocker.push_str(&FAULTY_FETCH.replace("{fault}", &fault));
+            }
             let page = format!(
                 r##"<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>Hostile shop</title>
@@ -349,6 +353,23 @@ fn serve_shop(stream: TcpStream, checkout: &str) {
 <html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>Element shop</title><style>{HOSTILE_CSS}</style></head>
 <body><alikassa-checkout token="{token}" locale="en" theme="dark"></alikassa-checkout>
 <script type="module" src="{checkout}/widget/v1/checkout.js"></script></body></html>"#
+            );
+            ("200 OK", page)
+        }
+        "/strict" => {
+            // A strict policy that forgot 'wasm-unsafe-eval': the wasm may not compile.
+            let token = query_param(query, "token");
+            policy = format!(
+                "content-security-policy: default-src 'none'; script-src 'unsafe-inline' {checkout}; \
+                 connect-src {checkout}; style-src 'unsafe-inline'\r\n"
+            );
+            let page = format!(
+                r##"<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>Strict shop</title></head>
+<body><h1>Checkout</h1><div id="pay">Loading the payment form…</div>
+<script>window.widgetEvents = []; document.addEventListener("error", e => e.detail && window.widgetEvents.push("error " + JSON.stringify(e.detail)));</script>
+<script type="module" src="{checkout}/widget/v1/checkout.js" data-token="{token}" data-target="#pay" data-locale="en"></script>
+</body></html>"##
             );
             ("200 OK", page)
         }
@@ -385,6 +406,46 @@ const BLOCKED_EVENT_SOURCE: &str = r#"
   constructor(url) { super(); this.url = url; this.readyState = 0; window.blockedStreams += 1;
     setTimeout(() => { if (this.readyState === 0) this.dispatchEvent(new Event("error")); }, 300); }
   close() { this.readyState = 2; } };</script>"#;
+
+/// `window.fetch` that fails the way `window.fault` says (`offline`: no answer from the
+/// checkout's API; `502`: the API answers a gateway error; `wasm`: the WebAssembly does not
+/// download). Setting `window.fault = ""` heals it.
+const FAULTY_FETCH: &str = r#"
+<script>window.fault = "{fault}"; const realFetch = window.fetch;
+window.fetch = function (input, init) {
+  const url = String(input && input.url ? input.url : input);
+  if (fault === "offline" && (url.includes("/api/") || url.includes("/widget/v1/origin"))) return Promise.reject(new TypeError("Failed to fetch"));
+  if (fault === "502" && url.includes("/api/v1/checkout/")) return Promise.resolve(new Response(JSON.stringify({error: {code: "gateway_unavailable", message: "The payment gateway is not answering."}}), {status: 502, headers: {"content-type": "application/json"}}));
+  if (fault === "wasm" && url.endsWith(".wasm")) return Promise.reject(new TypeError("Failed to fetch"));
+  return realFetch.apply(this, arguments);
+};</script>"#;
+
+/// `POST /session/{id}/goog/cdp/execute`: one DevTools command through chromedriver.
+#[derive(Debug)]
+struct Cdp {
+    command: String,
+    params: Value,
+}
+
+impl WebDriverCompatibleCommand for Cdp {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/goog/cdp/execute",
+            session_id.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        (
+            http::Method::POST,
+            Some(json!({"cmd": self.command, "params": self.params}).to_string()),
+        )
+    }
+}
 
 /// `POST /session/{id}/se/log {"type": "browser"}`: chromedriver's console log.
 #[derive(Debug)]
@@ -459,6 +520,8 @@ impl Browser {
                     "--disable-background-networking", "--disable-component-update",
                     "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
                     "--window-size=1280,800",
+                    // A shop origin that is not loopback (sandbox mode allows any loopback one).
+                    "--host-resolver-rules=MAP shop.test 127.0.0.1",
                     format!("--user-data-dir={}", profile.path().display()),
                 ],
             }),
@@ -616,6 +679,17 @@ impl Browser {
                     .collect()
             })
             .unwrap_or_default()
+    }
+
+    /// Runs a DevTools protocol command (`Network.setBlockedURLs`, …) in the current tab.
+    pub async fn cdp(&self, command: &str, params: Value) -> Value {
+        self.client
+            .issue_cmd(Cdp {
+                command: command.to_owned(),
+                params,
+            })
+            .await
+            .unwrap_or_else(|e| panic!("{command}: {e}"))
     }
 
     /// Resizes the window so that the viewport is `width`×`height` CSS pixels.

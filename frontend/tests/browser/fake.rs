@@ -205,6 +205,8 @@ pub struct Setup {
     pub mobile: bool,
     /// The buyer's clock at start (default: the server's).
     pub client_now: i64,
+    /// `checkout.js` said the server is a sandbox.
+    pub sandbox: bool,
 }
 
 impl Default for Setup {
@@ -214,6 +216,7 @@ impl Default for Setup {
             hosted: false,
             mobile: false,
             client_now: ms(SERVER_NOW),
+            sandbox: false,
         }
     }
 }
@@ -244,6 +247,8 @@ pub fn mount(fake: Rc<FakeBackend>, setup: Setup) -> Mounted {
         style_url: None,
         api_base: "https://checkout.example".into(),
         hosted: setup.hosted,
+        prefetch: None,
+        sandbox: setup.sandbox,
         on_event: Some(
             on_event
                 .as_ref()

@@ -11,7 +11,7 @@ use fake::{FakeBackend, SERVER_NOW, Setup, answer, mount, ms, underpaid, update,
 use frontend::api::{ApiError, FeedEvent};
 use shared::api::Locale;
 use shared::{Method, SessionStatus};
-use wasm_bindgen::JsCast;
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
@@ -677,4 +677,76 @@ fn json_decoders_match_the_server_encoding() {
         Ok(("session_not_found".to_owned(), "No such session".to_owned()))
     );
     assert!(json::parse("not json").is_err());
+}
+
+#[wasm_bindgen_test]
+async fn a_refused_page_says_so_with_the_fix_in_sandbox_and_no_retry() {
+    let fake = FakeBackend::failing(ApiError::Refused {
+        code: "origin_not_allowed".into(),
+        message: "the origin http://shop.test is not in server.cors_origins".into(),
+    });
+    let m = mount(
+        fake,
+        Setup {
+            locale: Some(Locale::En),
+            sandbox: true,
+            ..Setup::default()
+        },
+    );
+    m.until_testid("load-error").await;
+    let alert = m.get("load-error");
+    assert_eq!(alert.get_attribute("role").unwrap(), "alert");
+    assert_eq!(
+        alert.get_attribute("data-code").unwrap(),
+        "origin_not_allowed"
+    );
+    assert!(m.text("load-error").contains("can't be shown on this page"));
+    assert!(
+        m.text("dev-hint")
+            .contains("http://shop.test is not in server.cors_origins")
+    );
+    assert!(m.find("retry").is_none(), "retrying cannot help");
+    assert_eq!(m.event_names(), ["error"]);
+}
+
+#[wasm_bindgen_test]
+async fn a_server_error_offers_a_retry_and_no_hint_outside_the_sandbox() {
+    let fake = FakeBackend::failing(ApiError::Server {
+        status: 502,
+        code: "gateway_unavailable".into(),
+        message: "The payment gateway is not answering.".into(),
+    });
+    let m = mount(fake.clone(), Setup::default());
+    m.until_testid("load-error").await;
+    assert!(m.find("retry").is_some());
+    assert!(
+        m.find("dev-hint").is_none(),
+        "live buyers see no developer text"
+    );
+    *fake.view.borrow_mut() = Ok(view(&[Method::Sbp], None));
+    m.click("retry");
+    m.until_testid("method-sbp").await;
+}
+
+#[wasm_bindgen_test]
+async fn a_prefetched_view_is_used_once_and_its_clock_moved_on() {
+    use frontend::api::{Backend, HttpBackend};
+    use shared::api::SessionToken;
+    let sent = view(&[Method::Sbp], None);
+    let answer = js_sys::Object::new();
+    let set = |k: &str, v: JsValue| js_sys::Reflect::set(&answer, &k.into(), &v).unwrap();
+    set("status", 200.into());
+    set("text", serde_json::to_string(&sent).unwrap().into());
+    set("at", (js_sys::Date::now() - 5_000.0).into());
+    let backend = HttpBackend::new(
+        "http://127.0.0.1:9",
+        &SessionToken::parse("q9Xr2mKd8Lp0Zt5Wv7Yb3N").unwrap(),
+    )
+    .with_prefetch(Some(js_sys::Promise::resolve(&JsValue::from(answer))));
+    let got = backend.view().await.unwrap();
+    assert_eq!(got.order_id, sent.order_id);
+    let moved = (got.server_time - sent.server_time).whole_milliseconds();
+    assert!((4_900..6_000).contains(&moved), "moved by {moved} ms");
+    // The second call asks the server (nothing listens at port 9).
+    assert!(matches!(backend.view().await, Err(ApiError::Network(_))));
 }

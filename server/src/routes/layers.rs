@@ -17,7 +17,7 @@ use super::extract::client_ip;
 use tower::{Layer as _, ServiceExt as _};
 use tower_http::cors::CorsLayer;
 
-use crate::config::RateLimitConfig;
+use crate::config::{CorsOrigins, RateLimitConfig};
 use crate::error::ApiError;
 use crate::metrics::Metrics;
 use crate::telemetry::request_id::{self, RequestId};
@@ -107,21 +107,87 @@ pub async fn security_headers(State(state): State<AppState>, req: Request, next:
     response
 }
 
-/// Paths browsers on merchant sites may call: the widget API, the widget assets, the demo.
-const CORS_PREFIXES: [&str; 3] = ["/api/v1/checkout/", "/widget/", "/demo/api/"];
+/// Paths browsers on merchant sites may call: the widget API, the demo.
+const CORS_PREFIXES: [&str; 2] = ["/api/v1/checkout/", "/demo/api/"];
 
-/// Applies the CORS allow-list to the widget API and assets only (never the merchant API).
+/// Applies the CORS allow-list to the widget API only (never the merchant API). The widget's
+/// files (`/widget/…`) are public, token-free and the same for everyone, so any origin may
+/// load them: the script then runs on a shop the list does not name and can say so in its
+/// own box instead of leaving it blank (the API stays closed to that shop).
 pub async fn cors(layer: Option<CorsLayer>, req: Request, next: Next) -> Response {
-    let public = CORS_PREFIXES
-        .iter()
-        .any(|p| req.uri().path().starts_with(p));
+    let path = req.uri().path();
+    let layer = if path.starts_with("/widget/") {
+        Some(
+            CorsLayer::new()
+                .allow_origin(tower_http::cors::AllowOrigin::any())
+                .allow_methods([axum::http::Method::GET, axum::http::Method::HEAD])
+                .max_age(std::time::Duration::from_secs(600)),
+        )
+    } else if CORS_PREFIXES.iter().any(|p| path.starts_with(p)) {
+        layer
+    } else {
+        None
+    };
     match layer {
-        Some(layer) if public => match layer.layer(next).oneshot(req).await {
+        Some(layer) => match layer.layer(next).oneshot(req).await {
             Ok(response) => response.into_response(),
             Err(never) => match never {},
         },
-        _ => next.run(req).await,
+        None => next.run(req).await,
     }
+}
+
+/// Whether a browser page of `origin` may call the widget API: listed (or `*`), or, in
+/// sandbox mode, any loopback origin (`localhost`, `127.0.0.1`, `[::1]`, any port).
+pub fn origin_allowed(origins: &CorsOrigins, test_mode: bool, origin: &str) -> bool {
+    let listed = match origins {
+        CorsOrigins::Any => true,
+        CorsOrigins::List(list) => list.iter().any(|o| o == origin),
+    };
+    listed || (test_mode && is_loopback_origin(origin))
+}
+
+/// `http(s)://localhost|127.0.0.1|[::1][:port]`.
+fn is_loopback_origin(origin: &str) -> bool {
+    let Some(rest) = origin
+        .strip_prefix("http://")
+        .or_else(|| origin.strip_prefix("https://"))
+    else {
+        return false;
+    };
+    let host = if rest.starts_with('[') {
+        rest.split_inclusive(']').next().unwrap_or_default()
+    } else {
+        rest.split(':').next().unwrap_or_default()
+    };
+    let port_ok = match &rest[host.len()..] {
+        "" => true,
+        port => port
+            .strip_prefix(':')
+            .is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit())),
+    };
+    port_ok && (host.eq_ignore_ascii_case("localhost") || host == "127.0.0.1" || host == "[::1]")
+}
+
+/// Compresses HTML and JSON answers on the fly for clients that accept it (never the event
+/// stream: each event must reach the buyer when sent, not when a compressor block fills).
+/// Answers that already carry a `Content-Encoding` (the widget's precompressed files) pass.
+pub fn compression() -> tower_http::compression::CompressionLayer<
+    tower_http::compression::predicate::And<
+        tower_http::compression::DefaultPredicate,
+        tower_http::compression::predicate::NotForContentType,
+    >,
+> {
+    use tower_http::compression::predicate::{NotForContentType, Predicate as _};
+    tower_http::compression::CompressionLayer::new()
+        .br(true)
+        .gzip(true)
+        .no_deflate()
+        .no_zstd()
+        .compress_when(
+            tower_http::compression::DefaultPredicate::new()
+                .and(NotForContentType::const_new("text/event-stream")),
+        )
 }
 
 /// Fails a request that takes longer than `server.request_timeout_secs` (streams only need
@@ -232,6 +298,38 @@ mod tests {
                 .check_at(ip, t0 + Duration::from_millis(1_002))
                 .is_err()
         );
+    }
+
+    #[test]
+    fn sandbox_allows_loopback_origins_only() {
+        let list = CorsOrigins::List(vec!["https://shop.example.ru".into()]);
+        for origin in [
+            "http://localhost:3000",
+            "http://localhost",
+            "http://127.0.0.1:8080",
+            "http://[::1]:5173",
+            "https://LOCALHOST:8443",
+        ] {
+            assert!(origin_allowed(&list, true, origin), "{origin}");
+            assert!(!origin_allowed(&list, false, origin), "live: {origin}");
+        }
+        for origin in [
+            "http://localhost.evil.example",
+            "http://127.0.0.1.nip.io",
+            "http://evil.example:3000",
+            "http://localhost:80x",
+            "http://[::1]evil",
+            "file://localhost",
+            "null",
+        ] {
+            assert!(!origin_allowed(&list, true, origin), "{origin}");
+        }
+        assert!(origin_allowed(&list, false, "https://shop.example.ru"));
+        assert!(origin_allowed(
+            &CorsOrigins::Any,
+            false,
+            "https://any.example"
+        ));
     }
 
     #[test]

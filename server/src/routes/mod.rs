@@ -125,7 +125,7 @@ const SIGN: HeaderName = HeaderName::from_static("sign");
 pub fn build_router(state: AppState) -> Router {
     let http = Arc::clone(&state.http);
     // Outside the routing, so preflights reach it before method matching.
-    let cors = cors_layer(&http.cors);
+    let cors = cors_layer(&http.cors, http.test_mode);
     let merchant = Router::new()
         .route(
             "/api/v1/sessions",
@@ -144,7 +144,8 @@ pub fn build_router(state: AppState) -> Router {
         .route("/api/v1/checkout/{token}/pay", post(widget::pay))
         .route("/api/v1/checkout/{token}/status", get(widget::status))
         .route("/api/v1/checkout/{token}/events", get(events::events))
-        .route("/api/v1/checkout/{token}/check", post(widget::check));
+        .route("/api/v1/checkout/{token}/check", post(widget::check))
+        .route("/widget/v1/origin", get(widget::origin));
     if http.test_mode {
         public = public.route("/demo/api/sessions", post(demo::create));
     }
@@ -176,6 +177,7 @@ pub fn build_router(state: AppState) -> Router {
         .layer(from_fn(move |req, next| {
             layers::cors(cors.clone(), req, next)
         }))
+        .layer(layers::compression())
         .layer(from_fn_with_state(state, layers::track_metrics))
         .layer(
             TraceLayer::new_for_http()
@@ -190,17 +192,18 @@ pub fn build_router(state: AppState) -> Router {
         .layer(from_fn(layers::request_id))
 }
 
-/// CORS for the widget API and assets (see [`layers::cors`]); `None` = same-origin only.
-fn cors_layer(origins: &CorsOrigins) -> Option<CorsLayer> {
-    let allow = match origins {
-        CorsOrigins::Any => AllowOrigin::any(),
-        CorsOrigins::List(list) if list.is_empty() => return None,
-        CorsOrigins::List(list) => AllowOrigin::list(
-            list.iter()
-                .filter_map(|o| HeaderValue::from_str(o).ok())
-                .collect::<Vec<_>>(),
-        ),
-    };
+/// CORS for the widget API (see [`layers::cors`]): the configured origins, and in sandbox
+/// mode any loopback origin; `None` = same-origin only.
+fn cors_layer(origins: &CorsOrigins, test_mode: bool) -> Option<CorsLayer> {
+    if !test_mode && matches!(origins, CorsOrigins::List(list) if list.is_empty()) {
+        return None;
+    }
+    let origins = origins.clone();
+    let allow = AllowOrigin::predicate(move |origin: &HeaderValue, _| {
+        origin
+            .to_str()
+            .is_ok_and(|o| layers::origin_allowed(&origins, test_mode, o))
+    });
     Some(
         CorsLayer::new()
             .allow_origin(allow)

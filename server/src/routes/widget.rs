@@ -99,3 +99,26 @@ pub async fn check(
     }
     Ok(response)
 }
+
+/// `GET /widget/v1/origin`: whether the calling page's origin may use the widget API. Served
+/// to any origin (like the widget's files), so a widget refused by CORS can tell the shop's
+/// developer why instead of reporting a network error.
+pub async fn origin(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let origin = headers
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let allowed = origin.is_empty()
+        || super::layers::origin_allowed(&state.http.cors, state.http.test_mode, &origin);
+    let mut response = Json(serde_json::json!({
+        "origin": origin,
+        "allowed": allowed,
+        "test_mode": state.http.test_mode,
+    }))
+    .into_response();
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}

@@ -17,7 +17,7 @@ pub use sandbox::SandboxSetup;
 
 use crate::auth::{self, ApiKeys};
 use crate::clock::Clock;
-use crate::config::{Config, DatabaseLocation, GatewayMode, Secret};
+use crate::config::{Config, CorsOrigins, DatabaseLocation, GatewayMode, Secret};
 use crate::gateway::{GatewayClient, GatewaySettings};
 use crate::metrics::Metrics;
 use crate::notify::NotificationVerifier;
@@ -232,9 +232,17 @@ impl Application {
                 merchant_name: checkout.merchant_name.clone(),
                 merchant_logo_url: checkout.merchant_logo_url.clone(),
                 test_mode,
+                views: Some(session_views(&sessions)),
             },
             assets,
         );
+        if !test_mode && matches!(&server.cors_origins, CorsOrigins::List(list) if list.is_empty())
+        {
+            tracing::warn!(
+                "server.cors_origins is empty: the widget works on the hosted page (/pay/…) only; \
+                 list the shops' origins to embed it on their pages"
+            );
+        }
         crate::metrics::checkout::register(&metrics, &sessions)
             .map_err(|e| StartupError::Config(format!("metrics: {e}")))?;
         let outbox_metrics = crate::outbox::OutboxMetrics::register(&metrics, sessions.store())
@@ -435,6 +443,29 @@ fn key_probes(
         vec![probe("payment", payment), probe("payout", payout)],
         notification.map(Path::to_owned).into_iter().collect(),
     )
+}
+
+/// The hosted page's view loader: the widget API's own answer (view or error body).
+fn session_views(sessions: &Sessions) -> widget::SessionViews {
+    let sessions = sessions.clone();
+    widget::SessionViews::new(move |token| {
+        let sessions = sessions.clone();
+        Box::pin(async move {
+            match sessions.view(&token).await {
+                Ok(view) => Ok(view),
+                Err(error) => {
+                    let response = axum::response::IntoResponse::into_response(
+                        crate::error::ApiError::from(error),
+                    );
+                    let status = response.status();
+                    let body = axum::body::to_bytes(response.into_body(), 64 * 1024)
+                        .await
+                        .unwrap_or_default();
+                    Err((status, String::from_utf8_lossy(&body).into_owned()))
+                }
+            }
+        })
+    })
 }
 
 /// The widget build in `dist_dir`, or `None` (logged; `/widget/v1` answers 503 and `/readyz`

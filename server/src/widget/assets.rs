@@ -7,6 +7,12 @@
 //!   `{build}` is derived from the content, so a new build gets new URLs;
 //! * `/widget/v1/{file}` — the current file under its stable name (revalidated with an ETag);
 //! * `/widget/v1/manifest.json` — build id, entry URL, and `sha384-…` integrity per file.
+//!
+//! Beside each file the build may leave `{file}.br` and `{file}.gz` (scripts/build-widget.sh
+//! makes them once, brotli q11 and gzip -9: too slow to redo at every server start, and the
+//! test suites start many servers). They are served to clients that accept them; SRI and the
+//! manifest describe the decoded bytes, which are the same whichever coding travels. A
+//! compressed file older than its source (a rebuild without the compression step) is ignored.
 
 use std::collections::BTreeMap;
 use std::io;
@@ -16,6 +22,8 @@ use axum::body::Bytes;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use serde::Serialize;
+
+use super::encoding::Coding;
 
 /// URL prefix of the widget's files.
 pub const PREFIX: &str = "/widget/v1";
@@ -34,6 +42,34 @@ pub struct Asset {
     pub integrity: String,
     /// Strong ETag (quoted), derived from the hash.
     pub etag: String,
+    /// The same bytes, brotli-compressed at build time.
+    pub br: Option<Bytes>,
+    /// The same bytes, gzip-compressed at build time.
+    pub gz: Option<Bytes>,
+}
+
+impl Asset {
+    /// The codings this file is available in besides identity.
+    pub fn codings(&self) -> Vec<Coding> {
+        let mut codings = Vec::with_capacity(2);
+        if self.br.is_some() {
+            codings.push(Coding::Brotli);
+        }
+        if self.gz.is_some() {
+            codings.push(Coding::Gzip);
+        }
+        codings
+    }
+
+    /// The body and ETag of one representation.
+    pub fn representation(&self, coding: Coding) -> (Bytes, String) {
+        let tagged = |suffix: &str| format!("{}-{suffix}\"", self.etag.trim_end_matches('"'));
+        match (coding, &self.br, &self.gz) {
+            (Coding::Brotli, Some(br), _) => (br.clone(), tagged("br")),
+            (Coding::Gzip, _, Some(gz)) => (gz.clone(), tagged("gz")),
+            _ => (self.bytes.clone(), self.etag.clone()),
+        }
+    }
 }
 
 /// Why the build could not be loaded.
@@ -99,9 +135,29 @@ fn content_type(name: &str) -> &'static str {
     }
 }
 
-/// Whether `name` is a file we publish: a plain file name, not trunk's page or a dot file.
+/// Whether `name` is a file we publish: a plain file name, not trunk's page, a dot file or a
+/// compressed copy.
 fn publishable(name: &str) -> bool {
-    !name.starts_with('.') && name != "index.html"
+    !name.starts_with('.')
+        && name != "index.html"
+        && !name.ends_with(".br")
+        && !name.ends_with(".gz")
+}
+
+/// `{path}.{ext}` when it exists and is not older than `path` (else `None`: a stale copy
+/// would not decode to the bytes SRI describes).
+fn compressed_copy(path: &Path, ext: &str) -> Option<Bytes> {
+    let mut name = path.file_name()?.to_owned();
+    name.push(".");
+    name.push(ext);
+    let copy = path.with_file_name(name);
+    let source_time = std::fs::metadata(path).and_then(|m| m.modified()).ok()?;
+    let meta = std::fs::metadata(&copy).ok()?;
+    if meta.modified().ok()? < source_time {
+        tracing::warn!(file = %copy.display(), "compressed copy older than its file; not served");
+        return None;
+    }
+    std::fs::read(&copy).ok().map(Bytes::from)
 }
 
 impl WidgetAssets {
@@ -120,8 +176,12 @@ impl WidgetAssets {
             if !publishable(&name) || !entry.file_type().map_err(read_err)?.is_file() {
                 continue;
             }
-            let bytes = std::fs::read(entry.path()).map_err(read_err)?;
-            files.insert(name.clone(), Self::asset(&name, bytes));
+            let path = entry.path();
+            let bytes = std::fs::read(&path).map_err(read_err)?;
+            let mut asset = Self::asset(&name, bytes);
+            asset.br = compressed_copy(&path, "br");
+            asset.gz = compressed_copy(&path, "gz");
+            files.insert(name.clone(), asset);
         }
         if !files.contains_key(ENTRY) {
             return Err(AssetsError::NoEntry(dir.to_owned()));
@@ -142,6 +202,16 @@ impl WidgetAssets {
         )
     }
 
+    /// Gives `name` compressed copies (tests: any bytes stand for them).
+    #[cfg(test)]
+    pub fn with_copies(mut self, name: &str, br: Option<&[u8]>, gz: Option<&[u8]>) -> Self {
+        if let Some(asset) = self.files.get_mut(name) {
+            asset.br = br.map(Bytes::copy_from_slice);
+            asset.gz = gz.map(Bytes::copy_from_slice);
+        }
+        self
+    }
+
     fn asset(name: &str, bytes: Vec<u8>) -> Asset {
         let digest = openssl::sha::sha384(&bytes);
         Asset {
@@ -149,6 +219,8 @@ impl WidgetAssets {
             integrity: format!("sha384-{}", BASE64.encode(digest)),
             etag: format!("\"{}\"", hex(&digest[..16])),
             bytes: Bytes::from(bytes),
+            br: None,
+            gz: None,
         }
     }
 

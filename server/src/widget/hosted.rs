@@ -6,11 +6,11 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
-use shared::api::{Locale, SessionToken};
+use shared::api::{CheckoutView, Locale, SessionToken};
 
-use super::WidgetState;
 use super::assets::ENTRY;
 use super::html::escape;
+use super::{ViewAnswer, WidgetState};
 
 /// The policy of our pages. `'wasm-unsafe-eval'` lets the WebAssembly module compile; the
 /// widget's CSS is a constructed stylesheet (or, in browsers without those, its own file), so
@@ -78,19 +78,36 @@ pub(super) async fn page(
     let Ok(token) = SessionToken::parse(token) else {
         return page_response(StatusCode::NOT_FOUND, &csp, not_found_page(&state, lang));
     };
-    page_response(StatusCode::OK, &csp, render(&state, &token, locale))
+    let view = match &state.config.views {
+        Some(views) => Some(views.load(token.clone()).await),
+        None => None,
+    };
+    if let Some(Err((StatusCode::NOT_FOUND, _))) = &view {
+        return page_response(StatusCode::NOT_FOUND, &csp, not_found_page(&state, lang));
+    }
+    page_response(
+        StatusCode::OK,
+        &csp,
+        render(&state, &token, locale, view.as_ref()),
+    )
 }
 
 fn head(state: &WidgetState, lang: Locale, title: &str) -> String {
+    // widget.css too: the skeleton's shadow root links it, and loading it here (render
+    // blocking, then cached) means the skeleton is never painted unstyled.
     let css = match &state.assets {
-        Some(assets) => format!(
-            r#"<link rel="stylesheet" href="{}" integrity="{}">"#,
-            assets.url("hosted.css"),
-            assets
-                .get("hosted.css")
-                .map(|a| a.integrity.as_str())
-                .unwrap_or_default()
-        ),
+        Some(assets) => ["hosted.css", "widget.css"]
+            .iter()
+            .filter_map(|name| {
+                let asset = assets.get(name)?;
+                Some(format!(
+                    r#"<link rel="stylesheet" href="{}" integrity="{}">"#,
+                    assets.url(name),
+                    asset.integrity
+                ))
+            })
+            .collect::<Vec<_>>()
+            .join("\n"),
         None => String::new(),
     };
     format!(
@@ -125,8 +142,86 @@ fn header_html(state: &WidgetState) -> String {
     )
 }
 
-fn render(state: &WidgetState, token: &SessionToken, locale: Option<Locale>) -> String {
-    let lang = locale.unwrap_or_default();
+/// The widget's first screen from HTML and CSS alone, in a declarative shadow root styled by
+/// the widget's own stylesheet: the amount and a method-picker skeleton paint before the
+/// wasm arrives, and the widget replaces it in place (same classes, same CSS).
+fn skeleton(state: &WidgetState, view: &CheckoutView, lang: Locale) -> String {
+    let Some(css) = state.assets.as_ref().map(|a| a.url("widget.css")) else {
+        return String::new();
+    };
+    let (order, to_pay, choose, loading, test) = match lang {
+        Locale::Ru => (
+            "Заказ №",
+            "К оплате",
+            "Выберите способ оплаты",
+            "Загружаем платёж…",
+            "ТЕСТОВЫЙ РЕЖИМ — деньги не списываются",
+        ),
+        Locale::En => (
+            "Order #",
+            "To pay",
+            "Choose a payment method",
+            "Loading the payment…",
+            "TEST MODE — no real money is charged",
+        ),
+    };
+    let banner = if view.test_mode {
+        format!(r#"<p class="akc-test-banner">{test}</p>"#)
+    } else {
+        String::new()
+    };
+    // Method buttons only where the widget will show the picker.
+    let picker = if view.status.is_final() || view.payment.is_some() {
+        String::new()
+    } else {
+        let rows = view
+            .methods
+            .iter()
+            .map(|_| {
+                r#"<li><button type="button" class="akc-method" disabled tabindex="-1"><span class="akc-mark" aria-hidden="true"></span></button></li>"#
+            })
+            .collect::<String>();
+        format!(
+            r#"<section class="akc-picker"><h2 class="akc-h2">{choose}</h2><ul class="akc-methods" aria-hidden="true">{rows}</ul></section>"#
+        )
+    };
+    format!(
+        r#"<div data-alikassa-checkout><template shadowrootmode="open"><link rel="stylesheet" href="{css}"><div class="akc-root akc-theme-auto akc-hosted" role="region" aria-busy="true" data-testid="skeleton"><div class="akc-topbar akc-skeleton-topbar"></div>{banner}<header class="akc-header"><p class="akc-order">{order} {order_id}</p><p class="akc-total"><span class="akc-total-label">{to_pay}</span> <span class="akc-total-value">{amount}</span></p></header><p class="akc-sr" role="status">{loading}</p><div class="akc-body">{picker}</div></div></template></div>"#,
+        order_id = escape(view.order_id.as_str()),
+        amount = escape(&shared::display::amount_display(lang, view.amount)),
+    )
+}
+
+/// The view as a non-executable data block for the widget (`<` escaped so the JSON cannot
+/// close the element); `data-status` is the HTTP status the widget API would have answered.
+fn data_block(view: &ViewAnswer) -> String {
+    let (status, json) = match view {
+        Ok(view) => (
+            StatusCode::OK,
+            serde_json::to_string(view).unwrap_or_default(),
+        ),
+        Err((status, body)) => (*status, body.clone()),
+    };
+    format!(
+        r#"<script type="application/json" id="{VIEW_BLOCK}" data-status="{}">{}</script>"#,
+        status.as_u16(),
+        json.replace('<', "\\u003c")
+    )
+}
+
+/// Id of the data block holding the session view.
+pub const VIEW_BLOCK: &str = "akc-view";
+
+fn render(
+    state: &WidgetState,
+    token: &SessionToken,
+    locale: Option<Locale>,
+    view: Option<&ViewAnswer>,
+) -> String {
+    let session = view.and_then(|v| v.as_ref().ok());
+    let lang = locale
+        .or_else(|| session.map(|v| v.locale))
+        .unwrap_or_default();
     let title = match lang {
         Locale::Ru => format!("Оплата — {}", state.config.merchant_name),
         Locale::En => format!("Payment — {}", state.config.merchant_name),
@@ -142,11 +237,21 @@ fn render(state: &WidgetState, token: &SessionToken, locale: Option<Locale>) -> 
             let locale_attr = locale
                 .map(|l| format!(r#" data-locale="{l}""#))
                 .unwrap_or_default();
+            let view_attr = if view.is_some() {
+                format!(r#" data-view="{VIEW_BLOCK}""#)
+            } else {
+                String::new()
+            };
+            let sandbox_attr = if state.config.test_mode {
+                r#" data-sandbox="""#
+            } else {
+                ""
+            };
             (
                 format!(
-                    r##"<link rel="modulepreload" href="{js}" integrity="{js_sri}">
-<link rel="preload" href="{wasm}" as="fetch" type="application/wasm" crossorigin="anonymous">
-<script type="module" src="{entry}" integrity="{entry_sri}" data-token="{token}" data-target="#checkout" data-mode="hosted"{locale_attr}></script>"##,
+                    r##"<link rel="preload" href="{wasm}" as="fetch" type="application/wasm" crossorigin="anonymous">
+<link rel="modulepreload" href="{js}" integrity="{js_sri}">
+<script type="module" src="{entry}" integrity="{entry_sri}" data-token="{token}" data-target="#checkout" data-mode="hosted"{locale_attr}{view_attr}{sandbox_attr}></script>"##,
                     js = assets.url("frontend.js"),
                     js_sri = integrity("frontend.js"),
                     wasm = assets.url("frontend_bg.wasm"),
@@ -154,12 +259,14 @@ fn render(state: &WidgetState, token: &SessionToken, locale: Option<Locale>) -> 
                     entry_sri = integrity(ENTRY),
                     token = escape(token.as_str()),
                 ),
-                String::new(),
+                session
+                    .map(|v| skeleton(state, v, lang))
+                    .unwrap_or_default(),
             )
         }
         None => (
             String::new(),
-            r#"<p class="akc-page-noscript">The payment widget is not built on this server (scripts/build-widget.sh).</p>"#
+            r#"<p class="akc-page-noscript" role="alert">The payment widget is not built on this server (scripts/build-widget.sh).</p>"#
                 .to_owned(),
         ),
     };
@@ -167,6 +274,7 @@ fn render(state: &WidgetState, token: &SessionToken, locale: Option<Locale>) -> 
         Locale::Ru => "Для оплаты включите JavaScript.",
         Locale::En => "Please enable JavaScript to pay.",
     };
+    let data = view.map(data_block).unwrap_or_default();
     format!(
         r#"{head}
 {scripts}
@@ -177,6 +285,7 @@ fn render(state: &WidgetState, token: &SessionToken, locale: Option<Locale>) -> 
 <div class="akc-page-card" id="checkout">{fallback}<noscript><p class="akc-page-noscript">{noscript}</p></noscript></div>
 </main>
 <footer class="akc-page-footer">AliKassa Checkout</footer>
+{data}
 </body>
 </html>
 "#,
@@ -198,7 +307,7 @@ fn not_found_page(state: &WidgetState, lang: Locale) -> String {
 </head>
 <body>
 {header}
-<main class="akc-page-main"><div class="akc-page-card"><p class="akc-page-noscript">{text}</p></div></main>
+<main class="akc-page-main"><div class="akc-page-card"><p class="akc-page-noscript" role="alert" data-testid="load-error" data-code="session_not_found">{text}</p></div></main>
 </body>
 </html>
 "#,

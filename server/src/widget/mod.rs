@@ -11,6 +11,7 @@
 
 pub mod assets;
 mod demo;
+pub mod encoding;
 pub mod hosted;
 mod html;
 
@@ -25,8 +26,38 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use futures_util::future::BoxFuture;
+use shared::api::{CheckoutView, SessionToken};
 
 use assets::{Asset, ENTRY, PREFIX, WidgetAssets};
+
+/// What the hosted page asks the checkout service for a token: the widget API's answer,
+/// the view itself or the error status with its JSON body.
+pub type ViewAnswer = Result<CheckoutView, (StatusCode, String)>;
+
+/// Loads the session view the hosted page embeds (so the widget needs no round trip of its
+/// own, and the page paints the amount before the widget runs).
+#[derive(Clone)]
+pub struct SessionViews(Arc<dyn Fn(SessionToken) -> BoxFuture<'static, ViewAnswer> + Send + Sync>);
+
+impl SessionViews {
+    /// Wraps a loader.
+    pub fn new(
+        load: impl Fn(SessionToken) -> BoxFuture<'static, ViewAnswer> + Send + Sync + 'static,
+    ) -> Self {
+        Self(Arc::new(load))
+    }
+
+    async fn load(&self, token: SessionToken) -> ViewAnswer {
+        (self.0)(token).await
+    }
+}
+
+impl std::fmt::Debug for SessionViews {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SessionViews")
+    }
+}
 
 /// Settings of the browser-facing pages.
 #[derive(Debug, Clone)]
@@ -39,6 +70,9 @@ pub struct WidgetConfig {
     pub merchant_logo_url: Option<String>,
     /// Sandbox mode: serve the demo shop at `/` and mark pages as test mode.
     pub test_mode: bool,
+    /// Session views for the hosted page; `None`: the page is a shell and the widget
+    /// fetches the view itself.
+    pub views: Option<SessionViews>,
 }
 
 /// Shared by the handlers.
@@ -125,22 +159,30 @@ fn asset_headers(headers: &mut HeaderMap, content_type: &'static str, cache: &'s
     );
 }
 
+/// One file in the coding the client prefers among those built (`Vary: Accept-Encoding`;
+/// each representation has its own ETag, and its own length).
 fn serve(asset: &Asset, cache: &'static str, request: &HeaderMap) -> Response {
+    let accept = request
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok());
+    let coding = encoding::choose(accept, &asset.codings());
+    let (body, etag) = asset.representation(coding);
     let etag_matches = request
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.split(',')
-                .any(|t| t.trim() == asset.etag || t.trim() == "*")
-        });
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
     let mut response = if etag_matches {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
-        asset.bytes.clone().into_response()
+        body.into_response()
     };
     let headers = response.headers_mut();
     asset_headers(headers, asset.content_type, cache);
-    if let Ok(etag) = HeaderValue::from_str(&asset.etag) {
+    headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    if let Some(name) = coding.header() {
+        headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static(name));
+    }
+    if let Ok(etag) = HeaderValue::from_str(&etag) {
         headers.insert(header::ETAG, etag);
     }
     response

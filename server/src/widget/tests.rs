@@ -18,6 +18,7 @@ fn config(test_mode: bool) -> WidgetConfig {
         merchant_name: "Кофе <&> Co".into(),
         merchant_logo_url: Some("https://cdn.shop.example/logo.png".into()),
         test_mode,
+        views: None,
     }
 }
 
@@ -219,4 +220,70 @@ fn loads_a_real_directory_and_skips_trunks_page() {
     std::fs::remove_file(dir.path().join("checkout.js")).unwrap();
     assert!(WidgetAssets::load(dir.path()).is_err());
     assert!(WidgetAssets::load(&dir.path().join("missing")).is_err());
+}
+
+async fn get_with(
+    router: axum::Router,
+    uri: &str,
+    accept: &str,
+) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+    let response = router
+        .oneshot(
+            Request::get(uri)
+                .header(header::ACCEPT_ENCODING, accept)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = to_bytes(response.into_body(), 1 << 20).await.unwrap();
+    (status, headers, body.to_vec())
+}
+
+#[tokio::test]
+async fn precompressed_copies_follow_accept_encoding_with_their_own_etag() {
+    let assets = Arc::new(Arc::unwrap_or_clone(build()).with_copies(
+        "frontend_bg.wasm",
+        Some(b"BR"),
+        Some(b"GZIP"),
+    ));
+    let router = routes_with(config(false), Some(Arc::clone(&assets)));
+    let url = assets.url("frontend_bg.wasm");
+    let mut etags = Vec::new();
+    for (accept, coding, body) in [
+        ("br, gzip", Some("br"), &b"BR"[..]),
+        ("gzip, br;q=0.5", Some("gzip"), b"GZIP"),
+        ("identity", None, b"\0asm\x01\0\0\0"),
+        ("", None, b"\0asm\x01\0\0\0"),
+    ] {
+        let (status, headers, got) = get_with(router.clone(), &url, accept).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(got, body, "{accept}");
+        assert_eq!(
+            headers
+                .get(header::CONTENT_ENCODING)
+                .map(|v| v.to_str().unwrap()),
+            coding,
+            "{accept}"
+        );
+        assert_eq!(headers[header::VARY], "accept-encoding");
+        assert_eq!(headers[header::CONTENT_TYPE], "application/wasm");
+        etags.push(headers[header::ETAG].to_str().unwrap().to_owned());
+    }
+    assert_ne!(etags[0], etags[1]);
+    assert_ne!(etags[0], etags[2]);
+    // A revalidation matches the representation it names.
+    let response = router
+        .oneshot(
+            Request::get(&url)
+                .header(header::ACCEPT_ENCODING, "br")
+                .header(header::IF_NONE_MATCH, &etags[0])
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::NOT_MODIFIED);
 }
