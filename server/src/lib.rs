@@ -11,6 +11,7 @@ pub mod clock;
 pub mod config;
 pub mod error;
 pub mod gateway;
+pub mod html;
 pub mod metrics;
 pub mod notify;
 pub mod outbox;

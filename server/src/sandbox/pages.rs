@@ -21,6 +21,7 @@ use uuid::Uuid;
 use super::Sandbox;
 use super::control::action_status;
 use super::model::Payment;
+use crate::html::escape;
 use crate::signing::signed_text::redirect_text;
 
 const STYLESHEET: &str = "\
@@ -67,22 +68,6 @@ async fn script() -> impl IntoResponse {
     )
 }
 
-/// HTML-escapes text for element content and attribute values.
-fn esc(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 /// A whole page; `depth` is how many path segments below `/pay/` it is served at.
 fn page(title: &str, depth: usize, body: &str, script: bool) -> Html<String> {
     let up = "../".repeat(depth);
@@ -96,7 +81,7 @@ fn page(title: &str, depth: usize, body: &str, script: bool) -> Html<String> {
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <title>{}</title><link rel=\"stylesheet\" href=\"{up}assets/sandbox.css\">{js}</head>\
          <body><main><span class=\"badge\">AliKassa sandbox — test payment</span>{body}</main></body></html>",
-        esc(title)
+        escape(title)
     ))
 }
 
@@ -118,20 +103,20 @@ fn summary(p: &Payment) -> String {
         "<p class=\"amount\" data-testid=\"amount\">{} RUB</p><dl>\
          <dt>Order</dt><dd data-testid=\"order_id\">{}</dd>\
          <dt>Service</dt><dd>{}</dd>",
-        esc(&p.amount.to_string()),
-        esc(&p.order_id),
-        esc(&p.service)
+        escape(&p.amount.to_string()),
+        escape(&p.order_id),
+        escape(&p.service)
     );
     if let Some(desc) = &p.desc {
-        let _ = write!(html, "<dt>Description</dt><dd>{}</dd>", esc(desc));
+        let _ = write!(html, "<dt>Description</dt><dd>{}</dd>", escape(desc));
     }
     if let Some(r) = &p.requisites {
         let _ = write!(
             html,
             "<dt>Pay to</dt><dd>{}</dd><dt>Holder</dt><dd>{}</dd><dt>Bank</dt><dd>{}</dd>",
-            esc(&r.card_number),
-            esc(&r.holder),
-            esc(&r.bank)
+            escape(&r.card_number),
+            escape(&r.holder),
+            escape(&r.bank)
         );
     }
     let _ = write!(
@@ -192,7 +177,7 @@ async fn act(
         None => None,
         Some(Ok(amount)) => Some(amount),
         Some(Err(e)) => {
-            let body = format!("<h1>Invalid amount</h1><p>{}</p>", esc(&e.to_string()));
+            let body = format!("<h1>Invalid amount</h1><p>{}</p>", escape(&e.to_string()));
             return (
                 StatusCode::BAD_REQUEST,
                 page("Invalid amount", 1, &body, false),
@@ -210,7 +195,7 @@ async fn act(
             }
         }
         Err(e) => {
-            let body = format!("<h1>Not possible</h1><p>{}</p>", esc(&e.to_string()));
+            let body = format!("<h1>Not possible</h1><p>{}</p>", escape(&e.to_string()));
             return (
                 StatusCode::BAD_REQUEST,
                 page("Not possible", 1, &body, false),
@@ -251,9 +236,9 @@ fn redirect_form(sb: &Sandbox, p: &Payment, autosubmit: bool) -> String {
          <input type=\"hidden\" name=\"uuid\" value=\"{}\">\
          <input type=\"hidden\" name=\"sign\" value=\"{}\">\
          <button type=\"submit\" data-testid=\"return\">Return to the shop</button></form>",
-        esc(target),
-        esc(&p.order_id),
-        esc(&uuid),
-        esc(&sign)
+        escape(target),
+        escape(&p.order_id),
+        escape(&uuid),
+        escape(&sign)
     )
 }

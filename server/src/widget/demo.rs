@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use super::WidgetState;
 use super::assets::ENTRY;
 use super::hosted::{content_security_policy, page_response};
-use super::html::escape;
+use crate::html::escape;
 
 const SHOP_JS: &str = include_str!("demo/shop.js");
 const SHOP_CSS: &str = include_str!("demo/shop.css");

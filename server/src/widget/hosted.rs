@@ -9,8 +9,8 @@ use serde::Deserialize;
 use shared::api::{CheckoutView, Locale, SessionToken};
 
 use super::assets::ENTRY;
-use super::html::escape;
 use super::{ViewAnswer, WidgetState};
+use crate::html::escape;
 
 /// The policy of our pages. `'wasm-unsafe-eval'` lets the WebAssembly module compile; the
 /// widget's CSS is a constructed stylesheet (or, in browsers without those, its own file), so

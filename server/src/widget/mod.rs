@@ -13,7 +13,6 @@ pub mod assets;
 mod demo;
 pub mod encoding;
 pub mod hosted;
-mod html;
 
 #[cfg(test)]
 mod tests;

@@ -1,4 +1,5 @@
-//! Escaping for the few server-rendered pages (no template engine needed for three pages).
+//! Escaping for the few server-rendered pages — the hosted page, the demo shop, the sandbox's
+//! payment pages — one escaper for all (no template engine needed for so few).
 
 /// Escapes text and attribute values: `& < > " '`.
 pub fn escape(text: &str) -> String {
