@@ -12,6 +12,7 @@
 
 pub mod backoff;
 pub mod deliver;
+mod events;
 pub mod signature;
 mod worker;
 
@@ -26,6 +27,7 @@ use crate::metrics::{Counter, Metrics, MetricsError};
 use crate::store::Store;
 
 pub use deliver::{DELIVERY_USER_AGENT, Deliverer};
+pub use events::Events;
 
 /// The outbox's metrics: the depth gauge (computed at scrape time) and the attempts counter
 /// the worker bumps. Cheap to clone.

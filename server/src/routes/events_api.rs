@@ -125,12 +125,7 @@ pub async fn list(
     let limit = filter.limit;
     // One extra row tells whether another page exists.
     filter.limit = limit + 1;
-    let records = state
-        .sessions
-        .store()
-        .list_events(&filter)
-        .await
-        .map_err(internal)?;
+    let records = state.events.list(&filter).await.map_err(internal)?;
     let (records, next_cursor) = page::page(records, limit, |last| page::Cursor {
         created_at_ms: crate::clock::unix_ms(last.created_at),
         id: last.id.clone(),
@@ -156,13 +151,12 @@ pub async fn details(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<Json<Event>, ApiError> {
-    let store = state.sessions.store();
-    let record = store
-        .event_by_id(&id)
+    let (record, attempts) = state
+        .events
+        .get(&id)
         .await
         .map_err(internal)?
         .ok_or(ApiError::EventNotFound)?;
-    let attempts = store.event_attempts(&id).await.map_err(internal)?;
     Ok(Json(view(&record, Some(&attempts))?))
 }
 
@@ -183,15 +177,12 @@ pub async fn resend(
     State(state): State<AppState>,
     Path(id): Path<String>,
 ) -> Result<(StatusCode, Json<Event>), ApiError> {
-    let store = state.sessions.store();
-    let now = state.sessions.clock().now();
-    let record = store
-        .resend_event(&id, now)
+    let (record, attempts) = state
+        .events
+        .resend(&id)
         .await
         .map_err(internal)?
         .ok_or(ApiError::EventNotFound)?;
-    tracing::info!(event = %id, "webhook event queued for re-sending");
-    let attempts = store.event_attempts(&id).await.map_err(internal)?;
     Ok((StatusCode::ACCEPTED, Json(view(&record, Some(&attempts))?)))
 }
 

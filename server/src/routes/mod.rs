@@ -53,6 +53,8 @@ pub struct AppState {
     pub sessions: Sessions,
     /// Payouts and the gateway balance.
     pub payouts: crate::payouts::Payouts,
+    /// The merchant's events (`/api/v1/events`).
+    pub events: crate::outbox::Events,
     /// Merchant API keys.
     pub api_keys: Arc<ApiKeys>,
     /// Notification signatures.

@@ -252,6 +252,7 @@ impl Application {
         let state = AppState {
             sessions: sessions.clone(),
             payouts: payouts.clone(),
+            events: crate::outbox::Events::new(sessions.store().clone(), sessions.clock().clone()),
             api_keys: Arc::new(api_keys),
             verifier: Arc::new(verifier),
             client_ip: Arc::new(ClientIpPolicy::new(server.trusted_proxies.clone())),
