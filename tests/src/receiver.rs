@@ -212,6 +212,8 @@ struct CaptureState {
     script: std::collections::VecDeque<u16>,
     /// While set, requests are recorded but not answered until [`Capture::release`].
     holding: bool,
+    /// Requests recorded whose answer is not written yet (their `status` still 0).
+    answering: usize,
 }
 
 /// A receiver for our outgoing webhooks on `127.0.0.1`: records every request with its headers
@@ -290,14 +292,20 @@ impl Capture {
         self.state.1.notify_all();
     }
 
-    /// Waits (up to `secs` seconds) until at least `n` requests came in; returns them all.
+    /// Waits (up to `secs` seconds) until at least `n` requests came in and every one of them
+    /// was answered (unless holding: held ones keep status 0); returns them all.
     pub fn wait_for(&self, n: usize, secs: u64) -> Vec<Captured> {
         let deadline = Instant::now() + Duration::from_secs(secs);
         loop {
-            let requests = self.requests();
-            if requests.len() >= n {
+            let requests = {
+                let s = self.lock();
+                let settled = s.answering == 0 || s.holding;
+                (s.requests.len() >= n && settled).then(|| s.requests.clone())
+            };
+            if let Some(requests) = requests {
                 return requests;
             }
+            let requests = self.requests();
             assert!(
                 Instant::now() < deadline,
                 "expected {n} webhook requests within {secs} s, got {}: {requests:#?}",
@@ -365,6 +373,7 @@ fn capture(mut stream: TcpStream, state: &(Mutex<CaptureState>, std::sync::Condv
             body,
             status: 0,
         });
+        s.answering += 1;
         s.requests.len() - 1
     };
     let status = {
@@ -381,12 +390,12 @@ fn capture(mut stream: TcpStream, state: &(Mutex<CaptureState>, std::sync::Condv
     let reply = format!(
         "HTTP/1.1 {status} Scripted\r\nContent-Type: text/plain\r\nContent-Length: 2\r\nConnection: close\r\n\r\nOK"
     );
-    if stream.write_all(reply.as_bytes()).is_ok() {
-        let mut s = lock
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(r) = s.requests.get_mut(index) {
-            r.status = status;
-        }
+    let written = stream.write_all(reply.as_bytes()).is_ok();
+    let mut s = lock
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    s.answering -= 1;
+    if let (true, Some(r)) = (written, s.requests.get_mut(index)) {
+        r.status = status;
     }
 }
