@@ -1,5 +1,7 @@
 //! Session rows, the status history and multi-row changes.
 
+use sqlx::any::AnyArguments;
+use sqlx::{Any, Arguments};
 use time::OffsetDateTime;
 
 use shared::api::{SessionId, SessionToken, StatusChange};
@@ -8,7 +10,7 @@ use shared::{Amount, SessionStatus};
 use crate::page::Cursor;
 
 use super::rows::{self, session_columns};
-use super::writer::{Stmt, Value, atomically, bind_all, renumber};
+use super::writer::{Stmt, atomically};
 use super::{Backend, Change, SessionRecord, Store, StoreError, attempts, conflict, ms, parse};
 
 /// Filters of the session list; newest first.
@@ -164,63 +166,42 @@ impl Store {
             session_columns!(),
             " FROM sessions WHERE 1 = 1"
         ));
-        let mut args: Vec<Value> = Vec::new();
-        let mut cond = |sql: &mut String, template: &str, values: Vec<Value>| {
-            sql.push_str(&renumber(template, args.len()));
-            args.extend(values);
-        };
+        let mut args = AnyArguments::default();
         if let Some(status) = f.status {
-            cond(
-                &mut sql,
-                " AND status = $1",
-                vec![Value::from(status.as_str())],
-            );
+            let p = arg(&mut args, status.as_str())?;
+            sql.push_str(&format!(" AND status = {p}"));
         }
         if let Some(attention) = f.needs_attention {
-            cond(
-                &mut sql,
-                " AND needs_attention = $1",
-                vec![Value::from(i64::from(attention))],
-            );
+            let p = arg(&mut args, i64::from(attention))?;
+            sql.push_str(&format!(" AND needs_attention = {p}"));
         }
         if let Some(order_id) = &f.order_id {
-            cond(
-                &mut sql,
-                " AND order_id = $1",
-                vec![Value::from(order_id.clone())],
-            );
+            let p = arg(&mut args, order_id.as_str())?;
+            sql.push_str(&format!(" AND order_id = {p}"));
         }
         if let Some(customer) = &f.customer_user_id {
-            cond(
-                &mut sql,
-                " AND customer_user_id = $1",
-                vec![Value::from(customer.clone())],
-            );
+            let p = arg(&mut args, customer.as_str())?;
+            sql.push_str(&format!(" AND customer_user_id = {p}"));
         }
         if let Some(from) = f.created_from {
-            cond(
-                &mut sql,
-                " AND created_at >= $1",
-                vec![Value::from(ms(from))],
-            );
+            let p = arg(&mut args, ms(from))?;
+            sql.push_str(&format!(" AND created_at >= {p}"));
         }
         if let Some(to) = f.created_to {
-            cond(&mut sql, " AND created_at < $1", vec![Value::from(ms(to))]);
+            let p = arg(&mut args, ms(to))?;
+            sql.push_str(&format!(" AND created_at < {p}"));
         }
         if let Some(c) = &f.cursor {
-            cond(
-                &mut sql,
-                " AND (created_at < $1 OR (created_at = $1 AND id < $2))",
-                vec![Value::from(c.created_at_ms), Value::from(c.id.clone())],
-            );
+            let at = arg(&mut args, c.created_at_ms)?;
+            let id = arg(&mut args, c.id.as_str())?;
+            sql.push_str(&format!(
+                " AND (created_at < {at} OR (created_at = {at} AND id < {id}))"
+            ));
         }
-        cond(
-            &mut sql,
-            " ORDER BY created_at DESC, id DESC LIMIT $1",
-            vec![Value::from(i64::from(f.limit))],
-        );
+        let p = arg(&mut args, i64::from(f.limit))?;
+        sql.push_str(&format!(" ORDER BY created_at DESC, id DESC LIMIT {p}"));
         // Safe: `sql` is built from the constant fragments above; every value is bound.
-        let query = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), args.iter());
+        let query = sqlx::query_with(sqlx::AssertSqlSafe(sql), args);
         query
             .fetch_all(&self.pool)
             .await?
@@ -285,7 +266,7 @@ impl Store {
         let eventful = change.event.is_some();
         match change.session {
             Some(s) if self.backend == Backend::Sqlite && !eventful => {
-                // SQLite, no event: one round trip to the writer. The attempt and history
+                // SQLite, no event: one write in the writer's group commit. The attempt and history
                 // entry are written only if the guarded status update took, so a refused
                 // change leaves nothing, as the rollback below does.
                 let id = s.id.to_string();
@@ -398,6 +379,16 @@ fn session_update_stmt(s: &SessionRecord) -> Stmt {
     .bind(ms(s.expires_at))
     .bind(s.paid_amount.map(kopecks))
     .bind(i64::from(s.needs_attention))
+}
+
+/// Binds `value` as the next argument; its placeholder (`$n`).
+fn arg<'t, T>(args: &mut AnyArguments, value: T) -> Result<String, StoreError>
+where
+    T: sqlx::Encode<'t, Any> + sqlx::Type<Any>,
+{
+    args.add(value)
+        .map_err(|e| StoreError::Corrupt(format!("a list filter's value: {e}")))?;
+    Ok(format!("${}", args.len()))
 }
 
 /// Kopecks as stored.

@@ -4,13 +4,10 @@
 //! page cache stays warm too, since no other connection of this process writes. PostgreSQL
 //! writes through the pool, its writers kept apart by row locks.
 
-use std::collections::HashMap;
 use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
 
-use futures_util::TryStreamExt;
 use sqlx::AnyConnection;
-use sqlx::Either;
 use sqlx::any::AnyRow;
 use sqlx::pool::PoolConnection;
 use sqlx::{Any, AnyPool, Executor, Transaction};
@@ -288,7 +285,7 @@ impl Stmt {
     }
 }
 
-pub(super) fn bind_all<'q>(
+fn bind_all<'q>(
     mut query: sqlx::query::Query<'q, Any, sqlx::any::AnyArguments>,
     values: impl Iterator<Item = &'q Value>,
 ) -> sqlx::query::Query<'q, Any, sqlx::any::AnyArguments> {
@@ -299,52 +296,6 @@ pub(super) fn bind_all<'q>(
         };
     }
     query
-}
-
-/// `head; statements…; tail` as one SQL text, each statement's placeholders moved past the
-/// ones before it (SQLite binds `$n` by number across the whole text). sqlx runs such a text
-/// on SQLite statement after statement in one call (a feature its SQLite driver alone has,
-/// marked for removal upstream: the tests below fail if an upgrade drops it).
-fn batch_sql(head: &str, statements: &[&Stmt], tail: &str) -> String {
-    let mut sql = String::from(head);
-    let mut offset = 0;
-    for statement in statements {
-        if !sql.is_empty() {
-            sql.push_str(";\n");
-        }
-        sql.push_str(&renumber(&statement.sql, offset));
-        offset += statement.values.len();
-    }
-    if !tail.is_empty() {
-        sql.push_str(";\n");
-        sql.push_str(tail);
-    }
-    sql
-}
-
-/// `sql` with every placeholder `$n` written `$(n + offset)`.
-pub(super) fn renumber(sql: &str, offset: usize) -> String {
-    let mut out = String::with_capacity(sql.len() + 8);
-    let mut chars = sql.char_indices().peekable();
-    while let Some((_, c)) = chars.next() {
-        out.push(c);
-        if c != '$' {
-            continue;
-        }
-        let mut digits = String::new();
-        while let Some(&(_, d)) = chars.peek() {
-            if !d.is_ascii_digit() {
-                break;
-            }
-            digits.push(d);
-            chars.next();
-        }
-        match digits.parse::<usize>() {
-            Ok(n) => out.push_str(&(n + offset).to_string()),
-            Err(_) => out.push_str(&digits),
-        }
-    }
-    out
 }
 
 /// Runs `statements` in one transaction and commits; the rows they return (`RETURNING`).
@@ -382,12 +333,11 @@ pub(crate) struct Job {
 const MAX_GROUP: usize = 64;
 
 /// Group commit: the writes queued while the writer was busy go to the database together, in
-/// one transaction (see [`run_together`]: usually one round trip), and each caller hears back
+/// one transaction (see [`run_together`]), and each caller hears back
 /// once that commit is done. Under load that is one commit for many writes instead of one
 /// each. Should any statement fail, the group is rolled back and its writes run again one by
 /// one, so a write's error (a taken order id) is its own and never fails the others.
 async fn group_commits(slot: Arc<Mutex<Slot>>, mut queue: mpsc::UnboundedReceiver<Job>) {
-    let mut texts = Texts::default();
     while let Some(first) = queue.recv().await {
         let mut slot = clean(Arc::clone(&slot).lock_owned().await).await;
         let mut group = vec![first];
@@ -399,7 +349,7 @@ async fn group_commits(slot: Arc<Mutex<Slot>>, mut queue: mpsc::UnboundedReceive
         }
         if group.len() > 1 {
             let writes: Vec<&Job> = group.iter().collect();
-            match run_together(&mut slot, &writes, &mut texts).await {
+            match run_together(&mut slot, &writes).await {
                 Ok(rows) => {
                     for (job, rows) in group.into_iter().zip(rows) {
                         // The caller may have gone away: its write is done all the same.
@@ -414,7 +364,7 @@ async fn group_commits(slot: Arc<Mutex<Slot>>, mut queue: mpsc::UnboundedReceive
             }
         }
         for job in group {
-            let result = run_together(&mut slot, &[&job], &mut texts).await;
+            let result = run_together(&mut slot, &[&job]).await;
             if result.is_err() {
                 rollback(&mut slot).await;
             }
@@ -425,103 +375,23 @@ async fn group_commits(slot: Arc<Mutex<Slot>>, mut queue: mpsc::UnboundedReceive
     }
 }
 
-/// At most this many writes of one shape share one SQL text. Texts are prepared once and
-/// kept (see [`Texts`]), one per shape and count: this bounds how many there are.
-const MAX_CHUNK: usize = 8;
-
-/// The SQL texts of chunks of writes (`count` writes of one shape: the same statements,
-/// placeholders numbered on), made once and reused, so that the connection's statement cache
-/// finds them prepared: parsing each group's SQL anew took 40 % of the writer's time under load.
-/// A text that stands alone (`whole`) carries its own `BEGIN IMMEDIATE` and `COMMIT`.
-#[derive(Default)]
-struct Texts(HashMap<(String, usize, bool), Arc<str>>);
-
-impl Texts {
-    /// More than the code's write shapes × [`MAX_CHUNK`] × 2: only reached if shapes were
-    /// ever made at run time, and then the map starts over rather than grow.
-    const LIMIT: usize = 4096;
-
-    fn get(&mut self, shape: &str, statements: &[Stmt], count: usize, whole: bool) -> Arc<str> {
-        if self.0.len() >= Self::LIMIT {
-            self.0.clear();
-        }
-        let key = (shape.to_owned(), count, whole);
-        Arc::clone(self.0.entry(key).or_insert_with(|| {
-            let copies: Vec<&Stmt> = std::iter::repeat_n(statements, count).flatten().collect();
-            let (head, tail) = if whole {
-                ("BEGIN IMMEDIATE", "COMMIT")
-            } else {
-                ("", "")
-            };
-            Arc::from(batch_sql(head, &copies, tail))
-        }))
-    }
-}
-
-impl Job {
-    /// What the write runs, values aside: writes of one shape share prepared texts.
-    fn shape(&self) -> String {
-        let texts: Vec<&str> = self.statements.iter().map(|s| s.sql.as_ref()).collect();
-        texts.join(";\n")
-    }
-}
-
-/// One transaction over every write's statements; the rows each write's statements returned.
-/// Writes in a group were queued concurrently, so any order is one they could have had: they
-/// run sorted by shape, up to [`MAX_CHUNK`] of a shape per round trip, in texts prepared
-/// before. A group that fits one text is one round trip, `BEGIN` and `COMMIT` included.
-async fn run_together(
-    slot: &mut Slot,
-    writes: &[&Job],
-    texts: &mut Texts,
-) -> Result<Vec<Vec<AnyRow>>, StoreError> {
-    let shapes: Vec<String> = writes.iter().map(|w| w.shape()).collect();
-    let mut order: Vec<usize> = (0..writes.len()).collect();
-    order.sort_by(|&a, &b| shapes[a].cmp(&shapes[b]));
-    let chunks: Vec<&[usize]> = order
-        .chunk_by(|&a, &b| shapes[a] == shapes[b])
-        .flat_map(|run| run.chunks(MAX_CHUNK))
-        .collect();
-    let whole = chunks.len() == 1;
+/// One transaction over every write's statements, run one after another on the writer's
+/// connection (its statement cache keeps them prepared); the rows each write's statements
+/// returned.
+async fn run_together(slot: &mut Slot, writes: &[&Job]) -> Result<Vec<Vec<AnyRow>>, StoreError> {
     // Open until the COMMIT is through: if this task is stopped half-way, the next user of
     // the connection rolls back.
     slot.dirty = true;
-    if !whole {
-        slot.conn.execute("BEGIN IMMEDIATE").await?;
-    }
-    let mut rows: Vec<Vec<AnyRow>> = writes.iter().map(|_| Vec::new()).collect();
-    for chunk in chunks {
-        let Some(&first) = chunk.first() else {
-            continue;
-        };
-        let statements = &writes[first].statements;
-        let sql = texts.get(&shapes[first], statements, chunk.len(), whole);
-        // Safe: constant statements joined, placeholders renumbered; every value is bound.
-        let query = bind_all(
-            sqlx::query(sqlx::AssertSqlSafe(sql)),
-            chunk
-                .iter()
-                .flat_map(|&w| writes[w].statements.iter().flat_map(|s| s.values.iter())),
-        );
-        let mut results = (&mut slot.conn).fetch_many(query);
-        // Statement k of the chunk (after BEGIN, if it has one) is one of write
-        // chunk[k / per]'s.
-        let (per, skip) = (statements.len().max(1), usize::from(whole));
-        let mut done: usize = 0;
-        while let Some(item) = results.try_next().await? {
-            match item {
-                Either::Left(_) => done += 1,
-                Either::Right(row) => {
-                    if let Some(&w) = done.checked_sub(skip).and_then(|k| chunk.get(k / per)) {
-                        rows[w].push(row);
-                    }
-                }
-            }
+    slot.conn.execute("BEGIN IMMEDIATE").await?;
+    let mut rows = Vec::with_capacity(writes.len());
+    for write in writes {
+        let mut returned = Vec::new();
+        for statement in &write.statements {
+            returned.extend(statement.query().fetch_all(&mut slot.conn).await?);
         }
+        rows.push(returned);
     }
-    if !whole {
-        slot.conn.execute("COMMIT").await?;
-    }
+    slot.conn.execute("COMMIT").await?;
     slot.dirty = false;
     Ok(rows)
 }
@@ -615,30 +485,6 @@ mod tests {
         assert_eq!(names(&store).await, expected);
     }
 
-    #[test]
-    fn a_batch_numbers_each_statements_placeholders_after_the_ones_before() {
-        assert_eq!(
-            super::renumber("a = $1 AND b = $12, $2", 3),
-            "a = $4 AND b = $15, $5"
-        );
-        assert_eq!(
-            super::renumber("no placeholders, a $ sign", 7),
-            "no placeholders, a $ sign"
-        );
-        let one = super::Stmt::new("UPDATE t SET a = $1 WHERE id = $2")
-            .bind(1_i64)
-            .bind("x");
-        let two = super::Stmt::new("INSERT INTO u VALUES ($1)").bind(Some(2_i64));
-        assert_eq!(
-            super::batch_sql("BEGIN IMMEDIATE", &[&one, &two], "COMMIT"),
-            "BEGIN IMMEDIATE;\nUPDATE t SET a = $1 WHERE id = $2;\nINSERT INTO u VALUES ($3);\nCOMMIT"
-        );
-        assert_eq!(
-            super::batch_sql("", &[&two], ""),
-            "INSERT INTO u VALUES ($1)"
-        );
-    }
-
     /// A batch that fails half-way (here: its second statement breaks a key) keeps nothing
     /// of its first, and the writer goes on; `RETURNING` rows come back; a statement made
     /// conditional on a session's status changes nothing when the status is another.
@@ -720,99 +566,5 @@ mod tests {
         }
         assert_eq!(taken, 4, "one of each pair sharing a name");
         assert_eq!(names(&store).await.len(), 36);
-    }
-
-    /// A group of writes of several shapes, more of one shape than a text takes: each write
-    /// gets its own rows back, and a second group of other sizes reuses what it can.
-    /// A failing write anywhere fails the whole group and leaves nothing written.
-    #[tokio::test]
-    async fn a_group_in_several_texts_is_one_transaction_and_answers_each_write() {
-        let dir = tempfile::tempdir().unwrap();
-        let store = open(dir.path()).await;
-        let writer = store.writer.clone().unwrap();
-        let mut texts = super::Texts::default();
-        let job = |statements: Vec<super::Stmt>| super::Job {
-            statements,
-            reply: tokio::sync::oneshot::channel().0,
-        };
-        let one = |name: String, until: i64| {
-            job(vec![
-                super::Stmt::new(
-                    "INSERT INTO leases (name, holder, until_ms) VALUES ($1, 'a', $2) \
-                     RETURNING name, until_ms",
-                )
-                .bind(name)
-                .bind(until),
-            ])
-        };
-        let two = |name: String, until: i64| {
-            job(vec![
-                super::Stmt::new("INSERT INTO leases (name, holder, until_ms) VALUES ($1, 'b', 0)")
-                    .bind(name.as_str()),
-                super::Stmt::new(
-                    "UPDATE leases SET until_ms = $1 WHERE name = $2 RETURNING name, until_ms",
-                )
-                .bind(until)
-                .bind(name),
-            ])
-        };
-        for (round, (ones, twos)) in [(11_i64, 3_i64), (2, 9)].into_iter().enumerate() {
-            // Interleaved, as they would queue.
-            let mut jobs = Vec::new();
-            for i in 0..ones.max(twos) {
-                if i < ones {
-                    jobs.push((
-                        format!("r{round}-one-{i}"),
-                        100 + i,
-                        one(format!("r{round}-one-{i}"), 100 + i),
-                    ));
-                }
-                if i < twos {
-                    jobs.push((
-                        format!("r{round}-two-{i}"),
-                        200 + i,
-                        two(format!("r{round}-two-{i}"), 200 + i),
-                    ));
-                }
-            }
-            let writes: Vec<&super::Job> = jobs.iter().map(|(_, _, j)| j).collect();
-            let mut slot = writer.lock().await;
-            let rows = super::run_together(&mut slot, &writes, &mut texts)
-                .await
-                .unwrap();
-            drop(slot);
-            assert_eq!(rows.len(), jobs.len());
-            for ((name, until, _), rows) in jobs.iter().zip(&rows) {
-                assert_eq!(rows.len(), 1, "{name}");
-                let got: String = sqlx::Row::get(&rows[0], "name");
-                let got_until: i64 = sqlx::Row::get(&rows[0], "until_ms");
-                assert_eq!((&got, got_until), (name, *until));
-            }
-        }
-        // Round 0: one ×8, one ×3 (11 of one shape) and two ×3; round 1: one ×2, two ×8,
-        // two ×1 — texts by shape and count, never by group.
-        assert_eq!(
-            texts.0.len(),
-            6,
-            "{:?}",
-            texts.0.keys().map(|k| (k.1, k.2)).collect::<Vec<_>>()
-        );
-        assert_eq!(names(&store).await.len(), 11 + 3 + 2 + 9);
-
-        // The last write of a group fails (a taken name): nothing of the group stays.
-        let jobs: Vec<super::Job> = (0..10)
-            .map(|i| one(format!("late-{i}"), i))
-            .chain([two("r0-one-0".to_owned(), 1)])
-            .collect();
-        let writes: Vec<&super::Job> = jobs.iter().collect();
-        let mut slot = writer.lock().await;
-        assert!(
-            super::run_together(&mut slot, &writes, &mut texts)
-                .await
-                .is_err()
-        );
-        super::rollback(&mut slot).await;
-        drop(slot);
-        assert_eq!(names(&store).await.len(), 11 + 3 + 2 + 9);
     }
 }
