@@ -32,7 +32,7 @@ const ONLY = args.only;
 const SERVER_BIN = args.server ?? "target/release/alikassa-checkout";
 const DIST = args.dist ?? "dist";
 const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
-const API_KEY = "bench-key-0123456789abcdefghijklmnop";
+const API_KEY = "sk_test_bench0123456789abcdefghijklmnopqrstuv";
 
 const PROFILES = {
   localhost: null,

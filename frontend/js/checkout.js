@@ -110,6 +110,7 @@ const SHEET_CSS = `:host{all:initial!important;display:block!important}
 .e{color:var(--akc-danger,#b3261e)}
 .d{margin-top:8px;padding:8px 10px;border-radius:8px;background:var(--akc-surface,#f3f5f8);color:var(--akc-fg,#1a1d21);font:13px ui-monospace,Menlo,Consolas,monospace;overflow-wrap:anywhere}
 button{font:inherit;font-weight:600;margin-top:12px;min-height:44px;padding:8px 16px;border:0;border-radius:10px;color:var(--akc-accent-fg,#fff);background:var(--akc-accent,#1558d6);cursor:pointer}
+.h{border:0;max-width:34rem}
 @media (prefers-color-scheme:dark){.s{--akc-fg:#eef1f5;--akc-bg:#16191d;--akc-border:#3a414a;--akc-muted:#b4bcc8;--akc-surface:#23282e;--akc-danger:#ffb4ab;--akc-accent:#7fb0ff;--akc-accent-fg:#0b1220}}`;
 let sheet = null;
 
@@ -148,7 +149,12 @@ const TEXT = {
   },
 };
 
-function skeleton(root, locale, view) {
+// The box's class: on the hosted page the page's card is the frame, so the box has no border
+// of its own (as the widget's `akc-hosted` root).
+const box = (options, more) => ["s", options.mode === "hosted" ? "h" : "", more].filter(Boolean).join(" ");
+
+function skeleton(root, options, view) {
+  const locale = options.locale;
   const t = TEXT[lang(locale || (view && view.locale))];
   paint(root, () => {
     const amount = view
@@ -161,7 +167,7 @@ function skeleton(root, locale, view) {
     const rows = (view ? view.methods : [1, 2]).map(() => el("div", { class: "b", "aria-hidden": "true" }));
     return el(
       "div",
-      { class: "s", "aria-busy": "true", "data-testid": "skeleton" },
+      { class: box(options), "aria-busy": "true", "data-testid": "skeleton" },
       el("p", { class: "m" }, view ? view.merchant_name : "\u00a0"),
       el("p", { class: "t" }, amount),
       el("p", { class: "m", role: "status" }, t.loading),
@@ -170,12 +176,12 @@ function skeleton(root, locale, view) {
   });
 }
 
-function failure(root, { code, message, locale, sandbox, retry }) {
-  const t = TEXT[lang(locale)];
+function failure(root, options, { code, message, sandbox, retry }) {
+  const t = TEXT[lang(options.locale)];
   paint(root, () =>
     el(
       "div",
-      { class: "s e", role: "alert", "data-testid": "load-error", "data-code": code },
+      { class: box(options, "e"), role: "alert", "data-testid": "load-error", "data-code": code },
       el("p", {}, t[code] || t.load_failed),
       ...(sandbox ? [el("p", { class: "d", "data-testid": "dev-hint" }, `Sandbox: ${message}`)] : []),
       ...(retry ? [Object.assign(el("button", { type: "button", "data-testid": "retry" }, t.retry), { onclick: retry })] : []),
@@ -225,7 +231,7 @@ export function mount(target, options = {}) {
   const [host, ownHost] = shadowHost(element);
   const root = host.shadowRoot || host.attachShadow({ mode: "open" });
   // The hosted page's server-rendered first screen stays until the widget replaces it.
-  if (!root.firstChild) skeleton(root, options.locale, null);
+  if (!root.firstChild) skeleton(root, options, null);
   const state = { sandbox: options.sandbox === true };
   let widget = null;
   let destroyed = false;
@@ -237,7 +243,7 @@ export function mount(target, options = {}) {
       try {
         const view = JSON.parse(a.text);
         state.sandbox ||= view.test_mode === true;
-        skeleton(root, options.locale, view);
+        skeleton(root, options, view);
       } catch (_) {}
     });
   }
@@ -268,12 +274,11 @@ export function mount(target, options = {}) {
             }
           : { code: "load_failed", message: `the widget's WebAssembly did not load: ${error && error.message ? error.message : error}` };
         if (!destroyed) {
-          failure(root, {
+          failure(root, options, {
             ...detail,
-            locale: options.locale,
             sandbox: state.sandbox,
             retry: csp ? null : () => {
-              skeleton(root, options.locale, null);
+              skeleton(root, options, null);
               ready = start();
               ready.catch(() => {});
             },

@@ -261,13 +261,14 @@ fn en(msg: Msg) -> &'static str {
     }
 }
 
-/// What came against what was asked, both amounts already formatted: `Оплачено 1,00 ₽ из
-/// 1 500,00 ₽`, `Paid ₽1.00 of ₽1,500.00`. The preposition stays with the amount after it, so a
-/// narrow screen breaks the line as "Оплачено 1,00 ₽ / из 1 500,00 ₽".
-pub fn paid_of(locale: Locale, paid: &str, asked: &str) -> String {
+/// What came against what was asked, both amounts already formatted: `Получено 1,00 ₽ из
+/// 1 500,00 ₽`, `Received ₽1.00 of ₽1,500.00` (under the title "Оплачено не полностью" / "Paid
+/// in part", so the verb differs). The preposition stays with the amount after it, so a narrow
+/// screen breaks the line as "Получено 1,00 ₽ / из 1 500,00 ₽".
+pub fn received_of(locale: Locale, paid: &str, asked: &str) -> String {
     match locale {
-        Locale::Ru => format!("Оплачено {paid} из\u{a0}{asked}"),
-        Locale::En => format!("Paid {paid} of\u{a0}{asked}"),
+        Locale::Ru => format!("Получено {paid} из\u{a0}{asked}"),
+        Locale::En => format!("Received {paid} of\u{a0}{asked}"),
     }
 }
 
@@ -427,12 +428,15 @@ mod tests {
     }
 
     #[test]
-    fn paid_of_reads_in_both_languages() {
+    fn received_of_reads_in_both_languages() {
         assert_eq!(
-            paid_of(Locale::Ru, "1 ₽", "2 ₽"),
-            "Оплачено 1 ₽ из\u{a0}2 ₽"
+            received_of(Locale::Ru, "1 ₽", "2 ₽"),
+            "Получено 1 ₽ из\u{a0}2 ₽"
         );
-        assert_eq!(paid_of(Locale::En, "₽1", "₽2"), "Paid ₽1 of\u{a0}₽2");
+        assert_eq!(
+            received_of(Locale::En, "₽1", "₽2"),
+            "Received ₽1 of\u{a0}₽2"
+        );
     }
 
     #[test]

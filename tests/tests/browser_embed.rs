@@ -296,7 +296,7 @@ async fn a_partial_payment_reaches_the_shop_page_as_underpaid() {
     assert_eq!(detail["paid_amount"], json!("1.00"), "{underpaid}");
     assert_eq!(
         browser.text("underpaid-amounts").await.unwrap(),
-        "Paid ₽1.00 of\u{a0}₽1,500.00"
+        "Received ₽1.00 of\u{a0}₽1,500.00"
     );
     let events = shop_events(browser).await;
     assert!(

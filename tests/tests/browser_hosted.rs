@@ -190,7 +190,7 @@ async fn time_to_requisites_and_screenshots() {
 /// 1 500,00 ₽. The page says so, tells them not to pay again, links back by the fail URL (never
 /// the success URL), and keeps saying it after a reload; desktop and phone screenshots.
 #[tokio::test(flavor = "multi_thread")]
-async fn a_partial_payment_shows_paid_x_of_y_and_what_to_do() {
+async fn a_partial_payment_shows_received_x_of_y_and_what_to_do() {
     let _serial = serial().await;
     let server = CheckoutServer::start(&[]);
     let (id, token) = server.create_session(&["sbp", "card_transfer"], "ru");
@@ -217,7 +217,7 @@ async fn a_partial_payment_shows_paid_x_of_y_and_what_to_do() {
         );
         assert_eq!(
             browser.text("underpaid-amounts").await.unwrap(),
-            "Оплачено 1,00\u{a0}₽ из\u{a0}1\u{202f}500,00\u{a0}₽"
+            "Получено 1,00\u{a0}₽ из\u{a0}1\u{202f}500,00\u{a0}₽"
         );
         let next = browser.text("final-text").await.unwrap();
         assert!(next.contains("Не платите повторно"), "{next}");
@@ -255,7 +255,7 @@ async fn a_partial_payment_shows_paid_x_of_y_and_what_to_do() {
     browser.wait_status("underpaid").await;
     assert_eq!(
         browser.text("underpaid-amounts").await.unwrap(),
-        "Paid ₽1.00 of\u{a0}₽1,500.00"
+        "Received ₽1.00 of\u{a0}₽1,500.00"
     );
     let next = browser.text("final-text").await.unwrap();
     assert!(next.contains("Do not pay again"), "{next}");

@@ -197,9 +197,9 @@ async fn shop_events(browser: &Browser) -> Vec<String> {
     }
 }
 
-/// Waits for the widget's alert and the page's `error` event; returns (alert text, dev hint,
-/// event).
-async fn alert_and_event(browser: &Browser, code: &str) -> (String, Option<String>, String) {
+/// Waits for the widget's alert and the page's `error` event with `code`; returns (alert text,
+/// dev hint).
+async fn alert_and_event(browser: &Browser, code: &str) -> (String, Option<String>) {
     let deadline = Instant::now() + WAIT;
     loop {
         let alert = browser
@@ -223,7 +223,6 @@ async fn alert_and_event(browser: &Browser, code: &str) -> (String, Option<Strin
             return (
                 a["text"].as_str().unwrap_or_default().to_owned(),
                 a["hint"].as_str().map(str::to_owned),
-                event.clone(),
             );
         }
         assert!(
@@ -273,49 +272,94 @@ async fn sandbox_lets_a_loopback_shop_embed_without_configuration() {
     w.browser.close().await;
 }
 
+/// One way loading fails on a shop page: what the buyer reads, what the sandbox tells the
+/// developer, and whether "retry" (offered only where it can help) brings the widget back once
+/// the fault is gone. In `page` and `hint`, `{shop}` is the shop's loopback origin, `{foreign}`
+/// the same shop on a name the sandbox does not allow, `{token}` a new session's token.
+struct Failure {
+    /// The screenshot is wire-{name}-{phone|desktop}.png.
+    name: &'static str,
+    phone: bool,
+    /// The session's language.
+    locale: &'static str,
+    page: &'static str,
+    code: &'static str,
+    says: &'static str,
+    /// `None`: no hint (the server cannot be asked whether it is a sandbox).
+    hint: Option<&'static str>,
+    retry: bool,
+}
+
+const PHONE: bool = true;
+const DESKTOP: bool = false;
+
+#[rustfmt::skip]
+const FAILURES: [Failure; 6] = [
+    Failure { name: "origin-not-allowed", phone: DESKTOP, locale: "en", page: "{foreign}/embed?token={token}&locale=en",
+        code: "origin_not_allowed", says: "can't be shown on this page", hint: Some("the origin {foreign} is not in server.cors_origins"), retry: false },
+    Failure { name: "unknown-session-embed", phone: PHONE, locale: "ru", page: "{shop}/embed?token=q9Xr2mKd8Lp0Zt5Wv7Yb3N&locale=ru",
+        code: "session_not_found", says: "не найден", hint: Some("POST /api/v1/sessions"), retry: false },
+    Failure { name: "network-down", phone: PHONE, locale: "ru", page: "{shop}/embed?token={token}&locale=ru&fault=offline",
+        code: "network_error", says: "Проверьте соединение", hint: None, retry: true },
+    Failure { name: "server-error", phone: DESKTOP, locale: "en", page: "{shop}/embed?token={token}&locale=en&fault=502",
+        code: "gateway_unavailable", says: "Could not load the payment", hint: Some("HTTP 502"), retry: true },
+    Failure { name: "wasm-failed", phone: PHONE, locale: "ru", page: "{shop}/embed?token={token}&locale=ru&fault=wasm",
+        code: "load_failed", says: "Не удалось загрузить форму оплаты", hint: Some("WebAssembly"), retry: true },
+    Failure { name: "csp-blocked", phone: DESKTOP, locale: "en", page: "{shop}/strict?token={token}",
+        code: "csp_blocked", says: "can't be shown on this page", hint: Some("'wasm-unsafe-eval'"), retry: false },
+];
+
 #[tokio::test(flavor = "multi_thread")]
-async fn an_origin_not_allowed_sees_why_in_the_box() {
+async fn every_way_loading_fails_is_shown_in_the_box_with_an_event() {
     let w = world(false).await;
-    let (_, token) = w.server.create_session(&["sbp"], "en");
-    let origin = w.shop.origin.replace("localhost", "shop.test");
-    w.browser
-        .goto(&format!("{origin}/embed?token={token}&locale=en"))
-        .await;
-    let (text, hint, _) = alert_and_event(&w.browser, "origin_not_allowed").await;
-    assert!(text.contains("can't be shown on this page"), "{text}");
-    let hint = hint.expect("sandbox explains the cause");
-    assert!(
-        hint.contains(&format!(
-            "the origin {origin} is not in server.cors_origins"
-        )),
-        "{hint}"
-    );
-    assert!(
-        w.browser.text("retry").await.is_none(),
-        "retrying cannot help"
-    );
-    w.browser
-        .screenshot(&screenshot_path("wire-origin-not-allowed-desktop"))
-        .await;
+    for case in &FAILURES {
+        let (_, token) = w
+            .server
+            .create_session(&["card_transfer", "sbp"], case.locale);
+        let fill = |text: &str| {
+            text.replace("{shop}", &w.shop.origin)
+                .replace(
+                    "{foreign}",
+                    &w.shop.origin.replace("localhost", "shop.test"),
+                )
+                .replace("{token}", &token)
+        };
+        let (width, height) = if case.phone { (375, 740) } else { (1280, 800) };
+        w.browser.resize(width, height).await;
+        w.browser.goto(&fill(case.page)).await;
+        let (text, hint) = alert_and_event(&w.browser, case.code).await;
+        assert!(text.contains(case.says), "{}: {text}", case.name);
+        match (case.hint, hint) {
+            (Some(cause), Some(hint)) => assert!(
+                hint.contains(&fill(cause)),
+                "{}: the sandbox names the cause: {hint}",
+                case.name
+            ),
+            (cause, hint) => assert_eq!(cause.map(fill), hint, "{}: the sandbox hint", case.name),
+        }
+        let width = if case.phone { "phone" } else { "desktop" };
+        w.browser
+            .screenshot(&screenshot_path(&format!("wire-{}-{width}", case.name)))
+            .await;
+        if !case.retry {
+            assert!(
+                w.browser.text("retry").await.is_none(),
+                "{}: retrying cannot help",
+                case.name
+            );
+            continue;
+        }
+        w.browser.js("window.fault = ''", vec![]).await;
+        w.browser.click("retry").await;
+        w.browser.wait_for("method-card_transfer").await;
+    }
     w.browser.close().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn an_unknown_session_says_so_embedded_and_hosted() {
+async fn the_hosted_page_says_an_unknown_session_before_any_script() {
     let w = world(true).await;
     let token = "q9Xr2mKd8Lp0Zt5Wv7Yb3N";
-    w.browser
-        .goto(&format!("{}/embed?token={token}&locale=ru", w.shop.origin))
-        .await;
-    let (text, hint, _) = alert_and_event(&w.browser, "session_not_found").await;
-    assert!(text.contains("не найден"), "{text}");
-    assert!(hint.unwrap_or_default().contains("POST /api/v1/sessions"));
-    assert!(w.browser.text("retry").await.is_none());
-    w.browser
-        .screenshot(&screenshot_path("wire-unknown-session-embed-phone"))
-        .await;
-
-    // The hosted page says it from the server, before any script.
     let page = w.server.get(&format!("/pay/{token}"));
     assert_eq!(page.status, 404);
     w.browser
@@ -338,92 +382,60 @@ async fn an_unknown_session_says_so_embedded_and_hosted() {
     w.browser.close().await;
 }
 
+/// The stable entry starts the build's glue and wasm beside the entry (each downloaded once,
+/// the widget's own requests served by the preloads), and exports what the entry exports.
 #[tokio::test(flavor = "multi_thread")]
-async fn network_down_then_retry_recovers() {
-    let w = world(true).await;
+async fn the_stable_entry_preloads_the_build_and_exports_what_the_entry_does() {
+    let w = world(false).await;
     let (_, token) = w.server.create_session(&["card_transfer", "sbp"], "ru");
     w.browser
-        .goto(&format!(
-            "{}/embed?token={token}&locale=ru&fault=offline",
-            w.shop.origin
-        ))
+        .goto(&format!("{}/embed?token={token}&locale=ru", w.shop.origin))
         .await;
-    let (text, _, _) = alert_and_event(&w.browser, "network_error").await;
-    assert!(text.contains("Проверьте соединение"), "{text}");
-    w.browser
-        .screenshot(&screenshot_path("wire-network-down-phone"))
-        .await;
-    w.browser.js("window.fault = ''", vec![]).await;
-    w.browser.click("retry").await;
     w.browser.wait_for("method-card_transfer").await;
-    w.browser.close().await;
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn a_server_error_offers_a_retry() {
-    let w = world(false).await;
-    let (_, token) = w.server.create_session(&["sbp"], "en");
-    w.browser
-        .goto(&format!(
-            "{}/embed?token={token}&locale=en&fault=502",
-            w.shop.origin
-        ))
+    let loads = w
+        .browser
+        .js(
+            "const entries = performance.getEntriesByType('resource'); \
+             const of = (suffix) => entries.filter(e => e.name.endsWith(suffix)).map(e => e.initiatorType); \
+             return {wasm: of('/frontend_bg.wasm'), glue: of('/frontend.js'), entry: of('/checkout.js'), \
+               links: [...document.head.querySelectorAll('link[rel$=preload]')].map(l => l.rel + ' ' + l.href)};",
+            vec![],
+        )
         .await;
-    let (text, hint, _) = alert_and_event(&w.browser, "gateway_unavailable").await;
-    assert!(text.contains("Could not load the payment"), "{text}");
-    let hint = hint.unwrap_or_default();
-    assert!(
-        hint.contains("HTTP 502") && hint.contains("server's log"),
-        "{hint}"
+    assert_eq!(
+        loads["wasm"],
+        json!(["link"]),
+        "the wasm came once, preloaded: {loads}"
     );
-    w.browser
-        .screenshot(&screenshot_path("wire-server-error-desktop"))
-        .await;
-    w.browser.js("window.fault = ''", vec![]).await;
-    w.browser.click("retry").await;
-    w.browser.wait_for("method-sbp").await;
-    w.browser.close().await;
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn wasm_that_does_not_load_is_reported_by_the_entry_and_retried() {
-    let w = world(true).await;
-    let (_, token) = w.server.create_session(&["card_transfer", "sbp"], "ru");
-    w.browser
-        .goto(&format!(
-            "{}/embed?token={token}&locale=ru&fault=wasm",
-            w.shop.origin
-        ))
-        .await;
-    let (text, hint, _) = alert_and_event(&w.browser, "load_failed").await;
-    assert!(text.contains("Не удалось загрузить форму оплаты"), "{text}");
-    assert!(hint.unwrap_or_default().contains("WebAssembly"));
-    w.browser
-        .screenshot(&screenshot_path("wire-wasm-failed-phone"))
-        .await;
-    w.browser.js("window.fault = ''", vec![]).await;
-    w.browser.click("retry").await;
-    w.browser.wait_for("method-card_transfer").await;
-    w.browser.close().await;
-}
-
-#[tokio::test(flavor = "multi_thread")]
-async fn a_policy_without_wasm_unsafe_eval_is_named() {
-    let w = world(false).await;
-    let (_, token) = w.server.create_session(&["sbp"], "en");
-    w.browser
-        .goto(&format!("{}/strict?token={token}", w.shop.origin))
-        .await;
-    let (text, hint, _) = alert_and_event(&w.browser, "csp_blocked").await;
-    assert!(text.contains("can't be shown on this page"), "{text}");
-    assert!(
-        hint.unwrap_or_default().contains("'wasm-unsafe-eval'"),
-        "the fix is named"
+    assert_eq!(
+        loads["glue"].as_array().map(Vec::len),
+        Some(1),
+        "the glue came once: {loads}"
     );
-    assert!(w.browser.text("retry").await.is_none());
-    w.browser
-        .screenshot(&screenshot_path("wire-csp-blocked-desktop"))
-        .await;
+    assert_eq!(
+        loads["entry"].as_array().map(Vec::len),
+        Some(2),
+        "stable and versioned entry: {loads}"
+    );
+    let manifest: Value =
+        serde_json::from_slice(&w.server.get("/widget/v1/manifest.json").body).unwrap();
+    let versioned = format!("{}{}", w.server.base, manifest["entry"].as_str().unwrap());
+    let names = w
+        .browser
+        .client
+        .execute_async(
+            "const [stable, versioned, done] = arguments; \
+             Promise.all([import(stable), import(versioned)]) \
+               .then(([a, b]) => done([Object.keys(a), Object.keys(b)]), (e) => done(String(e)));",
+            vec![
+                json!(format!("{}/widget/v1/checkout.js", w.server.base)),
+                json!(versioned),
+            ],
+        )
+        .await
+        .unwrap();
+    assert_eq!(names[0], names[1], "{names}");
+    assert_eq!(names[0], json!(["mount"]), "{names}");
     w.browser.close().await;
 }
 
@@ -455,10 +467,18 @@ async fn hosted_page_paints_the_amount_first_and_survives_a_missing_wasm() {
     w.browser
         .goto(&format!("{}/pay/{token}", w.server.base))
         .await;
-    let (text, _, _) = alert_and_event_hosted(&w.browser, "load_failed").await;
+    let (text, border) = alert_hosted(&w.browser, "load_failed").await;
     assert!(text.contains("Не удалось загрузить форму оплаты"), "{text}");
+    assert_eq!(
+        border, "0px",
+        "the page's card frames the message: no border of its own"
+    );
     w.browser
         .screenshot(&screenshot_path("wire-hosted-wasm-failed-phone"))
+        .await;
+    w.browser.resize(1280, 800).await;
+    w.browser
+        .screenshot(&screenshot_path("wire-hosted-wasm-failed-desktop"))
         .await;
     w.browser
         .cdp("Network.setBlockedURLs", json!({"urls": []}))
@@ -477,23 +497,23 @@ async fn hosted_page_paints_the_amount_first_and_survives_a_missing_wasm() {
     w.browser.close().await;
 }
 
-/// The hosted page has no shop listening for events: the alert alone.
-async fn alert_and_event_hosted(browser: &Browser, code: &str) -> (String, (), ()) {
+/// The hosted page has no shop listening for events: the alert alone; returns its text and its
+/// bottom border's width.
+async fn alert_hosted(browser: &Browser, code: &str) -> (String, String) {
     let deadline = Instant::now() + WAIT;
     loop {
         let alert = browser
             .js(
                 "const h = document.querySelector('[data-alikassa-checkout]'); \
                  const a = h && h.shadowRoot && h.shadowRoot.querySelector('[role=alert]'); \
-                 return a ? {code: a.dataset.code, text: a.innerText} : null;",
+                 return a ? {code: a.dataset.code, text: a.innerText, border: getComputedStyle(a).borderBottomWidth} : null;",
                 vec![],
             )
             .await;
         if alert["code"] == json!(code) {
             return (
                 alert["text"].as_str().unwrap_or_default().to_owned(),
-                (),
-                (),
+                alert["border"].as_str().unwrap_or_default().to_owned(),
             );
         }
         assert!(

@@ -6,7 +6,7 @@ use shared::{Amount, SessionStatus};
 
 use super::use_ui;
 use crate::format::amount_exact;
-use crate::i18n::{Msg, paid_of};
+use crate::i18n::{Msg, received_of};
 
 fn texts(status: SessionStatus) -> (Msg, Msg) {
     match status {
@@ -21,7 +21,7 @@ fn texts(status: SessionStatus) -> (Msg, Msg) {
     }
 }
 
-/// "Paid 1,00 ₽ of 1 500,00 ₽": what the shop received against what it asked, with kopecks.
+/// "Received 1,00 ₽ of 1 500,00 ₽": what the shop received against what it asked, with kopecks.
 #[component]
 fn PaidOfAsked(
     /// What the gateway reported received.
@@ -34,7 +34,7 @@ fn PaidOfAsked(
         <p class="akc-final-amounts" data-testid="underpaid-amounts">
             {move || {
                 let lang = ui.lang();
-                paid_of(lang, &amount_exact(lang, paid), &amount_exact(lang, asked))
+                received_of(lang, &amount_exact(lang, paid), &amount_exact(lang, asked))
             }}
         </p>
     }

@@ -393,7 +393,7 @@ fn assert_not_a_success(m: &fake::Mounted) {
 }
 
 #[wasm_bindgen_test]
-async fn underpaid_says_paid_x_of_y_in_both_languages_and_tells_the_page() {
+async fn underpaid_says_received_x_of_y_in_both_languages_and_tells_the_page() {
     let m = mount(resumed(Method::Sbp), Setup::default());
     m.until_testid("requisite-phone").await;
     let seen = std::rc::Rc::new(std::cell::RefCell::new(Vec::<String>::new()));
@@ -426,7 +426,7 @@ async fn underpaid_says_paid_x_of_y_in_both_languages_and_tells_the_page() {
     assert_eq!(m.text("final-title"), "Оплачено не полностью");
     assert_eq!(
         m.text("underpaid-amounts"),
-        format!("Оплачено 1,00{NBSP}₽ из{NBSP}1{NNBSP}500,00{NBSP}₽")
+        format!("Получено 1,00{NBSP}₽ из{NBSP}1{NNBSP}500,00{NBSP}₽")
     );
     assert!(
         m.text("final-text").contains("Не платите повторно"),
@@ -445,7 +445,7 @@ async fn underpaid_says_paid_x_of_y_in_both_languages_and_tells_the_page() {
         .await;
     assert_eq!(
         m.text("underpaid-amounts"),
-        format!("Paid ₽1.00 of{NBSP}₽1,500.00")
+        format!("Received ₽1.00 of{NBSP}₽1,500.00")
     );
     assert!(
         m.text("final-text").contains("Do not pay again"),
@@ -475,7 +475,7 @@ async fn underpaid_on_load_leads_back_by_the_fail_url_never_the_success_url() {
     m.until_testid("final").await;
     assert_eq!(
         m.text("underpaid-amounts"),
-        format!("Оплачено 1{NNBSP}499,99{NBSP}₽ из{NBSP}1{NNBSP}500,00{NBSP}₽")
+        format!("Получено 1{NNBSP}499,99{NBSP}₽ из{NBSP}1{NNBSP}500,00{NBSP}₽")
     );
     assert_eq!(
         m.get("back-to-shop").get_attribute("href").unwrap(),

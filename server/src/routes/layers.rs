@@ -114,6 +114,14 @@ const CORS_PREFIXES: [&str; 2] = ["/api/v1/checkout/", "/demo/api/"];
 /// files (`/widget/…`) are public, token-free and the same for everyone, so any origin may
 /// load them: the script then runs on a shop the list does not name and can say so in its
 /// own box instead of leaving it blank (the API stays closed to that shop).
+///
+/// Why `Access-Control-Allow-Origin: *` there is safe: everything under `/widget/` is public —
+/// the build's files, `manifest.json`, and `/widget/v1/origin` (which tells a page only its own
+/// origin, whether it is allowed, and whether this is a sandbox); no token, session or account
+/// data lives there. `*` never goes with `Access-Control-Allow-Credentials`, so a browser sends
+/// no cookies or HTTP auth with these requests (and the server sets no cookies at all). The
+/// prefix is matched on the same raw path the router sees, so no other route can get `*`:
+/// everything else is the allow-list or nothing (routes::tests::only_the_widget_files_are_open_to_any_origin).
 pub async fn cors(layer: Option<CorsLayer>, req: Request, next: Next) -> Response {
     let path = req.uri().path();
     let layer = if path.starts_with("/widget/") {

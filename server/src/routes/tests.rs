@@ -20,6 +20,16 @@ struct Running {
 
 async fn start(extra_env: &[(&str, &str)]) -> Running {
     let dir = tempfile::tempdir().unwrap();
+    // A stand-in widget build, so `/widget/v1/…` answers with files.
+    let dist = dir.path().join("dist");
+    std::fs::create_dir(&dist).unwrap();
+    for (name, bytes) in [
+        ("checkout.js", &b"export const mount = () => {};"[..]),
+        ("frontend.js", b"export default function init() {}"),
+        ("frontend_bg.wasm", b"\0asm\x01\0\0\0"),
+    ] {
+        std::fs::write(dist.join(name), bytes).unwrap();
+    }
     let mut env: Vec<(String, String)> = vec![
         ("CHECKOUT_SERVER__RATE_LIMIT_PER_MINUTE".into(), "0".into()),
         (
@@ -124,6 +134,97 @@ async fn https_public_url_turns_on_hsts() {
         reply.headers()["strict-transport-security"],
         "max-age=31536000; includeSubDomains"
     );
+    app.stop().await;
+}
+
+/// `Access-Control-Allow-Origin: *` is for the widget's public files under `/widget/` only:
+/// every API answer, to a listed origin or not, preflight or not, names at most the caller's
+/// own listed origin, and nothing allows credentials.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_the_widget_files_are_open_to_any_origin() {
+    let listed = "https://shop.example.ru";
+    let stranger = "https://elsewhere.example";
+    let app = start(&[("CHECKOUT_SERVER__CORS_ORIGINS", listed)]).await;
+    let http = reqwest::Client::new();
+    let created: Value = http
+        .post(format!("{}/api/v1/sessions", app.base))
+        .bearer_auth(&app.key)
+        .json(&json!({"order_id": "CORS-1", "amount": "10.00", "customer_user_id": "u"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = created["token"].as_str().unwrap();
+    let cors = |method: reqwest::Method, path: String, origin: &'static str| {
+        let http = http.clone();
+        let url = format!("{}{path}", app.base);
+        let key = app.key.clone();
+        async move {
+            let mut request = http.request(method.clone(), &url).header("origin", origin);
+            if method == reqwest::Method::OPTIONS {
+                request = request.header("access-control-request-method", "GET");
+            }
+            let reply = request.bearer_auth(key).send().await.unwrap();
+            let header = |name: &str| {
+                reply
+                    .headers()
+                    .get(name)
+                    .map(|v| v.to_str().unwrap().to_owned())
+            };
+            assert_eq!(
+                header("access-control-allow-credentials"),
+                None,
+                "{method} {path}"
+            );
+            header("access-control-allow-origin")
+        }
+    };
+    use reqwest::Method;
+    for path in [
+        "/widget/v1/checkout.js".to_owned(),
+        "/widget/v1/manifest.json".to_owned(),
+        "/widget/v1/frontend_bg.wasm".to_owned(),
+        "/widget/v1/origin".to_owned(),
+    ] {
+        for origin in [listed, stranger] {
+            assert_eq!(
+                cors(Method::GET, path.clone(), origin).await.as_deref(),
+                Some("*"),
+                "{path} from {origin}"
+            );
+        }
+    }
+    let api = [
+        format!("/api/v1/checkout/{token}"),
+        format!("/api/v1/checkout/{token}/status"),
+        "/api/v1/sessions".to_owned(),
+        "/api/v1/balance".to_owned(),
+        "/api/openapi.json".to_owned(),
+        format!("/pay/{token}"),
+        "/healthz".to_owned(),
+        "/metrics".to_owned(),
+    ];
+    for path in api {
+        for method in [Method::GET, Method::OPTIONS] {
+            for origin in [listed, stranger] {
+                let allowed = cors(method.clone(), path.clone(), origin).await;
+                assert_ne!(
+                    allowed.as_deref(),
+                    Some("*"),
+                    "{method} {path} from {origin}"
+                );
+                let widget_api = path.starts_with("/api/v1/checkout/");
+                let expected = (widget_api && origin == listed).then_some(listed);
+                assert_eq!(
+                    allowed.as_deref(),
+                    expected,
+                    "{method} {path} from {origin}"
+                );
+            }
+        }
+    }
     app.stop().await;
 }
 

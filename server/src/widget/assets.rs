@@ -1,8 +1,9 @@
 //! The widget build (`dist/`) in memory: content types, SRI hashes, a build id, and the URLs
 //! it is served under.
 //!
-//! * `/widget/v1/checkout.js` — the stable entry: a two-line module re-exporting the current
-//!   build's entry, cached for five minutes, so a release reaches shops quickly;
+//! * `/widget/v1/checkout.js` — the stable entry: a small module re-exporting the current
+//!   build's entry (and preloading its glue and wasm), cached for five minutes, so a release
+//!   reaches shops quickly;
 //! * `/widget/v1/{build}/{file}` — every file of one build, immutable (cached for a year);
 //!   `{build}` is derived from the content, so a new build gets new URLs;
 //! * `/widget/v1/{file}` — the current file under its stable name (revalidated with an ETag);
@@ -252,13 +253,47 @@ impl WidgetAssets {
         format!("{PREFIX}/{}/{name}", self.build)
     }
 
-    /// The stable entry module: re-exports this build's entry (which also sets up the custom
-    /// element and auto-mount).
+    /// The stable entry module: loads this build's entry (which sets up the custom element and
+    /// auto-mount) and re-exports it.
+    ///
+    /// When the page will mount a widget at once (a `<script data-token>` or an
+    /// `<alikassa-checkout token>` is in it), it first preloads the build's JS glue and wasm, so
+    /// they download beside the entry module rather than after it: one round trip less, as on
+    /// the hosted page (whose `<head>` preloads the same files with the same attributes, which
+    /// the entry's own `import()` and `fetch()` then match). A static `export * from` would run
+    /// no code here before the entry had arrived, hence the dynamic import and top-level await
+    /// (every browser that runs the widget has both); the re-exported names are the entry's
+    /// (browser_wire checks they match).
     pub fn stable_entry(&self) -> String {
+        let build = &self.build;
+        // The same attributes as the hosted page's `<head>`: no integrity on the wasm (Chromium
+        // reuses a preload only for a request with the same integrity, and `fetch()` has none).
+        let mut links = String::new();
+        if let Some(glue) = self.get("frontend.js") {
+            links.push_str(&format!(
+                "  {{ rel: \"modulepreload\", href: \"./{build}/frontend.js\", integrity: \"{}\" }},\n",
+                glue.integrity
+            ));
+        }
+        if self.get("frontend_bg.wasm").is_some() {
+            links.push_str(&format!(
+                "  {{ rel: \"preload\", href: \"./{build}/frontend_bg.wasm\", as: \"fetch\", type: \"application/wasm\", crossorigin: \"anonymous\" }},\n"
+            ));
+        }
         format!(
-            "// alikassa-checkout widget {PREFIX}, build {build}. Stable entry: the code itself is immutable.\n\
-             export * from \"./{build}/{ENTRY}\";\n",
-            build = self.build
+            r#"// alikassa-checkout widget {PREFIX}, build {build}. Stable entry: the code itself is immutable.
+// A widget mounts now: its glue and wasm download beside the entry, not after it.
+if (document.querySelector("script[data-token], alikassa-checkout[token]")) {{
+  for (const attributes of [
+{links}  ]) {{
+    const link = document.createElement("link");
+    for (const [name, value] of Object.entries(attributes)) link.setAttribute(name, value);
+    link.href = new URL(attributes.href, import.meta.url).href;
+    (document.head || document.documentElement).append(link);
+  }}
+}}
+export const {{ mount }} = await import("./{build}/{ENTRY}");
+"#
         )
     }
 

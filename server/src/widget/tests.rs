@@ -79,10 +79,29 @@ async fn versioned_assets_are_immutable_and_stable_entry_points_at_them() {
             .unwrap()
             .contains("max-age=300")
     );
-    assert!(body.contains(&format!(
-        "export * from \"./{}/checkout.js\"",
-        assets.build()
-    )));
+    // It re-exports the build's entry and preloads that build's glue (with its integrity) and
+    // wasm, so they download beside the entry.
+    let build_dir = format!("./{}/", assets.build());
+    assert!(
+        body.contains(&format!(
+            "export const {{ mount }} = await import(\"{build_dir}checkout.js\");"
+        )),
+        "{body}"
+    );
+    let glue = assets.get("frontend.js").unwrap();
+    assert!(
+        body.contains(&format!(
+            "rel: \"modulepreload\", href: \"{build_dir}frontend.js\", integrity: \"{}\"",
+            glue.integrity
+        )),
+        "{body}"
+    );
+    assert!(
+        body.contains(&format!(
+            "rel: \"preload\", href: \"{build_dir}frontend_bg.wasm\", as: \"fetch\""
+        )),
+        "{body}"
+    );
 
     // An old build id redirects to the current file; an unknown file is 404.
     let (status, headers, _) = get(router.clone(), "/widget/v1/000000000000/frontend.js").await;
