@@ -18,6 +18,8 @@ pub struct ListFilter {
     pub status: Option<SessionStatus>,
     /// Only sessions that need (`true`) or do not need (`false`) the merchant's attention.
     pub needs_attention: Option<bool>,
+    /// Only sessions with an attempt of this method.
+    pub method: Option<shared::Method>,
     /// Only this order id.
     pub order_id: Option<String>,
     /// Only this buyer.
@@ -181,6 +183,14 @@ impl Store {
                 &mut sql,
                 " AND needs_attention = $1",
                 vec![Value::from(i64::from(attention))],
+            );
+        }
+        if let Some(method) = f.method {
+            cond(
+                &mut sql,
+                " AND EXISTS (SELECT 1 FROM payment_attempts a \
+                 WHERE a.session_id = sessions.id AND a.method = $1)",
+                vec![Value::from(method.as_str())],
             );
         }
         if let Some(order_id) = &f.order_id {
