@@ -33,7 +33,8 @@ pub fn bars(
     let plot_w = WIDTH - 2 * LEFT;
     let plot_h = HEIGHT - TOP - BOTTOM;
     let slot = plot_w / n;
-    let bar_w = (slot * 7 / 10).max(2);
+    // Thin bars even for a single day: a bar is a day, not the whole width.
+    let bar_w = (slot * 7 / 10).clamp(2, 48);
     let label_every = n.div_ceil(12).max(1);
     let mut out = format!(
         r#"<svg class="chart" data-testid="{id}" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-labelledby="{id}-title {id}-desc" preserveAspectRatio="xMidYMid meet"><title id="{id}-title">{title}</title><desc id="{id}-desc">{desc}</desc>"#,

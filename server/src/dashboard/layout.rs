@@ -198,7 +198,7 @@ pub fn document(l: Lang, title: &str, body: &str) -> String {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="color-scheme" content="light dark">
 <title>{title} · AliKassa Checkout</title>
-<link rel="stylesheet" href="/dashboard/assets/dashboard.css"></head>
+<link rel="icon" href="data:,"><link rel="stylesheet" href="/dashboard/assets/dashboard.css"></head>
 <body>{body}</body></html>"#,
         code = l.code(),
         title = esc(title),

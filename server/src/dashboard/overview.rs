@@ -109,54 +109,61 @@ pub async fn page(
             )
         })
         .collect();
-    let card = |testid: &str, label: &str, value: String, link: Option<String>| {
+    // `data-value`: the raw number (kopecks, a count, per mille) for tests and tools.
+    let card = |testid: &str, label: &str, value: String, raw: u64, link: Option<String>| {
         let value = match link {
             Some(href) => format!(r#"<a href="{href}">{value}</a>"#, href = esc(&href)),
             None => value,
         };
         format!(
-            r#"<div class="card"><dt>{label}</dt><dd data-testid="{testid}">{value}</dd></div>"#,
+            r#"<div class="card"><dt>{label}</dt><dd data-testid="{testid}" data-value="{raw}">{value}</dd></div>"#,
             label = esc(label)
         )
     };
     let from_day = from.date().to_string();
     let to_day = (to - Duration::days(1)).date().to_string();
-    let range_query = format!("from={from_day}&amp;to={to_day}");
+    let range_query = format!("from={from_day}&to={to_day}");
     let cards = [
         card(
             "paid-volume",
             l.t("Paid volume", "Оплачено, сумма"),
             rub(paid.received_kopecks),
+            paid.received_kopecks,
             None,
         ),
         card(
             "paid-count",
             l.t("Paid sessions", "Оплачено, сессий"),
             paid.sessions.to_string(),
+            paid.sessions,
             Some(format!("/dashboard/sessions?status=paid&{range_query}")),
         ),
         card(
             "sessions-count",
             l.t("Sessions", "Сессий"),
             sessions.to_string(),
+            sessions,
             Some(format!("/dashboard/sessions?{range_query}")),
         ),
         card(
             "conversion",
             l.t("Conversion", "Конверсия"),
             percent(paid.sessions, sessions),
+            (paid.sessions * 1000).checked_div(sessions).unwrap_or(0),
             None,
         ),
         card(
             "attention-count",
             l.t("Need attention", "Требуют внимания"),
             o.needs_attention().to_string(),
+            o.needs_attention(),
             Some(format!("/dashboard/sessions?attention=1&{range_query}")),
         ),
         card(
             "underpaid-count",
             l.t("Underpaid", "Недоплачено"),
             underpaid.sessions.to_string(),
+            underpaid.sessions,
             Some(format!(
                 "/dashboard/sessions?status=underpaid&{range_query}"
             )),
@@ -165,6 +172,7 @@ pub async fn page(
             "webhook-failures",
             l.t("Webhook failures", "Сбои вебхуков"),
             failed_events.to_string(),
+            failed_events,
             Some("/dashboard/webhooks?state=failed".to_owned()),
         ),
     ]
@@ -260,9 +268,10 @@ pub async fn page(
         .map(|s| {
             let t = o.status(*s);
             format!(
-                r#"<tr><th scope="row"><a href="/dashboard/sessions?status={s}&amp;{range_query}">{s}</a></th><td class="num" data-testid="status-{s}">{n}</td><td class="num">{share}</td></tr>"#,
+                r#"<tr><th scope="row"><a href="/dashboard/sessions?status={s}&amp;{range}">{s}</a></th><td class="num" data-testid="status-{s}">{n}</td><td class="num">{share}</td></tr>"#,
                 n = t.sessions,
                 share = percent(t.sessions, sessions),
+                range = esc(&range_query),
             )
         })
         .collect();

@@ -341,7 +341,7 @@ pub async fn details(
                     e.id
                 ),
                 l.t("Resend", "Отправить снова"),
-                "resend",
+                &format!("resend-{}", e.id),
             )
         } else {
             String::new()

@@ -100,7 +100,7 @@ pub async fn list(
                     &signed,
                     &format!("/dashboard/events/{}/resend?back=/dashboard/webhooks", e.id),
                     l.t("Resend", "Отправить снова"),
-                    "resend",
+                    &format!("resend-{}", e.id),
                 )
             } else {
                 String::new()
