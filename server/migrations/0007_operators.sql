@@ -29,7 +29,10 @@ CREATE TABLE login_failures (
     last_failure_at BIGINT NOT NULL
 );
 
--- The dashboard's reads: failed webhook events of a period, sessions by method.
-CREATE INDEX outbox_events_by_state_created ON outbox_events (state, created_at);
-CREATE INDEX attempts_by_method ON payment_attempts (method, session_id);
+-- The dashboard's reads (aggregates over a period read these indexes only, never the rows):
+-- sessions of a period by status with their money; their attempts' methods; paid ones per
+-- day; failed webhook events of a period.
+CREATE INDEX sessions_overview ON sessions (created_at, status, paid_kopecks, needs_attention, id);
+CREATE INDEX attempts_overview ON payment_attempts (session_id, method, payment_status);
 CREATE INDEX sessions_by_status_created ON sessions (status, created_at);
+CREATE INDEX outbox_events_by_state_created ON outbox_events (state, created_at);

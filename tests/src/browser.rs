@@ -133,7 +133,14 @@ impl CheckoutServer {
             "--config",
             crate::arg(&self.config),
         ]);
-        crate::checkout(&all, stdin)
+        // On a PostgreSQL run the server's database is the instance's, not the data dir's.
+        let envs: Vec<(&str, &str)> = self
+            .daemon
+            .database_url()
+            .map(|url| ("DATABASE_URL", url))
+            .into_iter()
+            .collect();
+        crate::run_env(crate::bin(), &all, stdin, &envs)
     }
 
     /// A merchant API call (`Authorization: Bearer` the suite's key).

@@ -92,8 +92,11 @@ pub async fn page(
     let period = Period::parse(&q.period);
     let now = state.sessions.clock().now();
     let (from, to) = period.range(now);
-    let o = state.sessions.overview(from, to).await?;
-    let failed_events = state.events.failed_between(from, to).await?;
+    let (o, failed_events) = tokio::join!(
+        state.sessions.overview(from, to),
+        state.events.failed_between(from, to)
+    );
+    let (o, failed_events) = (o?, failed_events?);
     let paid = o.status(SessionStatus::Paid);
     let underpaid = o.status(SessionStatus::Underpaid);
     let sessions = o.sessions();

@@ -51,10 +51,16 @@ impl Sessions {
         to: OffsetDateTime,
     ) -> Result<Overview, SessionError> {
         let store = &self.inner.store;
+        // Three reads at once, each on its own pooled connection.
+        let (by_status, by_method, paid_by_day) = tokio::try_join!(
+            store.totals_by_status(from, to),
+            store.totals_by_method(from, to),
+            store.paid_by_day(from, to),
+        )?;
         Ok(Overview {
-            by_status: store.totals_by_status(from, to).await?,
-            by_method: store.totals_by_method(from, to).await?,
-            paid_by_day: store.paid_by_day(from, to).await?,
+            by_status,
+            by_method,
+            paid_by_day,
         })
     }
 
