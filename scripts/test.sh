@@ -45,7 +45,8 @@ CHECKOUT_TEST_DATABASE_URL="$pg_url" cargo test -p server --locked --lib store::
 
 # The API suites run unchanged: each `serve` they start gets a fresh database on the cluster
 # (tests/src/database.rs). Not the browser, sandbox, keys or openssl suites: they do not touch
-# the checkout's storage (dashboard does: operators, sessions, aggregates). replicas_pg is the two-replica suite, chaos_replicas the two-replica
+# the checkout's storage (the dashboard suite does: it runs here too). replicas_pg is the
+# two-replica suite, chaos_replicas the two-replica
 # kill -9 run (both skip without the cluster).
 step "PostgreSQL: API end-to-end suites and two replicas"
 pg_started=$(date +%s)

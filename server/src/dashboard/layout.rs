@@ -222,7 +222,7 @@ pub fn rub(kopecks: u64) -> String {
     let rubles = (kopecks / 100).to_string();
     let mut grouped = String::new();
     for (i, c) in rubles.chars().enumerate() {
-        if i > 0 && (rubles.len() - i) % 3 == 0 {
+        if i > 0 && (rubles.len() - i).is_multiple_of(3) {
             grouped.push('\u{202f}');
         }
         grouped.push(c);
@@ -293,6 +293,14 @@ pub fn table(caption: &str, head: &[&str], rows: &[String], testid: &str) -> Str
     )
 }
 
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Lang {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Lang, Self::Rejection> {
+        Ok(Lang::of(parts))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -330,13 +338,5 @@ mod tests {
             ])),
             Lang::En
         );
-    }
-}
-
-impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Lang {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Lang, Self::Rejection> {
-        Ok(Lang::of(parts))
     }
 }

@@ -163,7 +163,7 @@ pub async fn list(
         apply = l.t("Apply", "Применить"),
         reset = l.t("Reset", "Сбросить"),
     );
-    let rows: Vec<String> = list.items.iter().map(|s| row(s)).collect();
+    let rows: Vec<String> = list.items.iter().map(row).collect();
     let results = if rows.is_empty() {
         format!(
             r#"<p data-testid="no-sessions">{}</p>"#,
