@@ -242,7 +242,7 @@ pub fn when(t: OffsetDateTime) -> String {
 /// A status as a labelled badge (the word is always there: colour is never the only cue).
 pub fn badge(status: &str) -> String {
     let class = match status {
-        "paid" | "delivered" => "ok",
+        "paid" | "delivered" | "ok" | "ready" => "ok",
         "underpaid" | "unknown" | "creating" | "pending" | "open" => "warn",
         "failed" | "cancelled" | "rejected" => "bad",
         _ => "neutral",
