@@ -45,14 +45,15 @@ CHECKOUT_TEST_DATABASE_URL="$pg_url" cargo test -p server --locked --lib store::
 
 # The API suites run unchanged: each `serve` they start gets a fresh database on the cluster
 # (tests/src/database.rs). Not the browser, sandbox, keys or openssl suites: they do not touch
-# the checkout's storage. replicas_pg is the two-replica suite, chaos_replicas the two-replica
+# the checkout's storage (the dashboard suite does: it runs here too). replicas_pg is the
+# two-replica suite, chaos_replicas the two-replica
 # kill -9 run (both skip without the cluster).
 step "PostgreSQL: API end-to-end suites and two replicas"
 pg_started=$(date +%s)
 CHECKOUT_TEST_DATABASE_URL="$pg_url" cargo test -p e2e --locked \
   --test api_events --test api_faults --test api_merchant --test api_money_truth --test api_observability \
   --test api_payments --test api_payouts --test api_status_truth --test api_webhooks \
-  --test replicas_pg --test chaos --test chaos_replicas
+  --test replicas_pg --test chaos --test chaos_replicas --test dashboard
 echo "PostgreSQL suites: $(( $(date +%s) - pg_started )) s"
 "$ROOT/scripts/pg.sh" stop
 

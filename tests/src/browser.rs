@@ -57,6 +57,8 @@ pub struct CheckoutServer {
     /// `http://127.0.0.1:PORT`.
     pub base: String,
     daemon: Instance,
+    data_dir: PathBuf,
+    config: PathBuf,
     _data: TempDir,
 }
 
@@ -71,6 +73,12 @@ impl std::fmt::Debug for CheckoutServer {
 impl CheckoutServer {
     /// Starts the server; `cors_origins` may embed the widget.
     pub fn start(cors_origins: &[&str]) -> CheckoutServer {
+        CheckoutServer::start_with(cors_origins, "")
+    }
+
+    /// Starts the server with `extra` TOML sections after the suite's own (e.g.
+    /// `"[webhooks]\nurl = …"`).
+    pub fn start_with(cors_origins: &[&str], extra: &str) -> CheckoutServer {
         let data = temp_dir();
         let config = data.path().join("checkout.toml");
         let origins = cors_origins
@@ -83,7 +91,7 @@ impl CheckoutServer {
             format!(
                 "[server]\ndist_dir = {dist:?}\ncors_origins = [{origins}]\napi_key = {API_KEY:?}\n\
                  rate_limit_per_minute = 100000\nrate_limit_burst = 100000\n\
-                 [checkout]\nmerchant_name = \"Кофейня «Зерно»\"\n",
+                 [checkout]\nmerchant_name = \"Кофейня «Зерно»\"\n{extra}",
                 dist = dist_dir().display().to_string(),
             ),
         );
@@ -104,8 +112,49 @@ impl CheckoutServer {
         CheckoutServer {
             base,
             daemon,
+            data_dir,
+            config,
             _data: data,
         }
+    }
+
+    /// The rest of the start-up line starting with `prefix` (e.g. `"dashboard: "`).
+    pub fn startup_line(&self, prefix: &str) -> Option<&str> {
+        self.daemon.line_value(prefix)
+    }
+
+    /// `alikassa-checkout operators ARGS` on this server's database, `stdin` given.
+    pub fn operators(&self, args: &[&str], stdin: &[u8]) -> crate::Run {
+        let mut all: Vec<&str> = vec!["operators"];
+        all.extend_from_slice(args);
+        all.extend_from_slice(&[
+            "--data-dir",
+            crate::arg(&self.data_dir),
+            "--config",
+            crate::arg(&self.config),
+        ]);
+        // On a PostgreSQL run the server's database is the instance's, not the data dir's.
+        let envs: Vec<(&str, &str)> = self
+            .daemon
+            .database_url()
+            .map(|url| ("DATABASE_URL", url))
+            .into_iter()
+            .collect();
+        crate::run_env(crate::bin(), &all, stdin, &envs)
+    }
+
+    /// A merchant API call (`Authorization: Bearer` the suite's key).
+    pub fn api(&self, method: &str, path: &str, body: Option<Value>) -> Answer {
+        self.call(method, path, body)
+    }
+
+    /// `POST /api/v1/checkout/{token}/pay {method}` (the buyer's choice).
+    pub fn pay(&self, token: &str, method: &str) -> Answer {
+        self.call(
+            "POST",
+            &format!("/api/v1/checkout/{token}/pay"),
+            Some(json!({ "method": method })),
+        )
     }
 
     /// The server's logs, for failure messages.

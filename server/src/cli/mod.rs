@@ -5,6 +5,7 @@
 //! (explained on stderr), 2 a usage error (clap's).
 
 mod keys;
+mod operators;
 mod payout;
 mod sandbox;
 mod serve;
@@ -17,6 +18,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 pub use keys::{CheckArgs, GenerateArgs, KeysCommand};
+pub use operators::{DatabaseArgs, OperatorsCommand};
 pub use payout::{
     AccountArgs, BalanceArgs, CommonPayoutArgs, PayoutCommand, SbpArgs, ServerArgs, StatusArgs,
 };
@@ -51,6 +53,9 @@ pub enum Command {
     Payout(PayoutCommand),
     /// Show the gateway balance through a running server.
     Balance(BalanceArgs),
+    /// Manage the people who sign in to the dashboard (/dashboard/).
+    #[command(subcommand)]
+    Operators(OperatorsCommand),
 }
 
 /// The standard streams, replaceable in tests.
@@ -120,6 +125,7 @@ fn execute(command: Command, stdin: &mut dyn Read, stdout: &mut dyn Write) -> an
         Command::Serve(args) => serve::serve(&args, stdout),
         Command::Payout(command) => payout::payout(&command, stdout),
         Command::Balance(args) => payout::balance(&args, stdout),
+        Command::Operators(command) => operators::operators(&command, stdin, stdout),
     }
 }
 

@@ -2,7 +2,8 @@
 //! → `CHECKOUT_*` environment → these flags (see `crate::config`).
 //!
 //! Prints to stdout, one line each, in this order (stable, for scripts and tests):
-//! `sandbox mode: …` (sandbox mode only), `api key: …` (only when one was generated), and
+//! `sandbox mode: …` (sandbox mode only), `api key: …` (only when one was generated),
+//! `dashboard: …` (sandbox mode only: the demo operator's login), and
 //! last `listening on http://ADDR` once the port is bound.
 
 use std::io::Write;
@@ -63,6 +64,12 @@ pub(super) fn serve(args: &ServeArgs, out: &mut dyn Write) -> anyhow::Result<()>
         }
         if let Some(key) = app.generated_api_key() {
             writeln!(out, "api key: {}", key.expose())?;
+        }
+        if let Some((email, password)) = app.demo_operator().await? {
+            writeln!(
+                out,
+                "dashboard: {base}/dashboard/ (demo operator {email}, password {password})"
+            )?;
         }
         writeln!(out, "listening on http://{}", app.addr())?;
         out.flush()?;

@@ -45,4 +45,13 @@ impl Events {
         tracing::info!(event = %id, "webhook event queued for re-sending");
         Ok(Some((record, self.store.event_attempts(id).await?)))
     }
+
+    /// Events created in `[from, to)` whose delivery failed for good.
+    pub async fn failed_between(
+        &self,
+        from: time::OffsetDateTime,
+        to: time::OffsetDateTime,
+    ) -> Result<u64, StoreError> {
+        self.store.failed_events_between(from, to).await
+    }
 }

@@ -5,6 +5,7 @@
 //! * widget API (token only, CORS, per-IP limits): [`widget`], SSE in [`events`];
 //! * gateway notifications: [`webhooks`]; probes: [`health`]; Prometheus: [`metrics`];
 //!   OpenAPI: [`openapi`];
+//! * the merchant dashboard (`/dashboard/`, operators' session cookie): [`crate::dashboard`];
 //! * sandbox mode: the demo shop's session endpoint ([`demo`]) and the emulator under
 //!   `/sandbox/`; the widget's pages and assets are merged from [`crate::widget`].
 
@@ -75,6 +76,8 @@ pub struct AppState {
     pub stream_caps: Arc<caps::StreamCaps>,
     /// Limits of the notification endpoint.
     pub notify_guard: Arc<notify_guard::NotificationGuard>,
+    /// The merchant dashboard's operators and settings.
+    pub dashboard: Arc<crate::dashboard::Dashboard>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -166,7 +169,8 @@ pub fn build_router(state: AppState) -> Router {
         .route("/metrics", get(metrics::metrics))
         .route("/api/openapi.json", get(openapi::document))
         .with_state(state.clone())
-        .merge(public);
+        .merge(public)
+        .merge(crate::dashboard::routes().with_state(state.clone()));
     if let Some(sandbox) = &http.sandbox {
         router = router.nest("/sandbox", sandbox.clone());
     }

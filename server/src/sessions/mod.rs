@@ -16,6 +16,7 @@ pub mod events;
 mod fixtures;
 pub mod limiter;
 pub mod locks;
+mod overview;
 mod pay;
 mod status;
 mod views;
@@ -36,6 +37,7 @@ pub use error::SessionError;
 pub use events::{EventHub, SessionEvent, Subscription};
 pub use limiter::UpstreamLimiter;
 pub use locks::{SessionGuard, SessionLocks};
+pub use overview::Overview;
 pub use pay::Payer;
 pub use status::Applied;
 

@@ -2,6 +2,7 @@
 //! picks a free one) before it is started, so tests and the CLI learn the address first.
 
 mod sandbox;
+mod summary;
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -274,6 +275,22 @@ impl Application {
             notify_guard: Arc::new(crate::routes::notify_guard::NotificationGuard::new(
                 &server.floods,
             )),
+            dashboard: Arc::new(crate::dashboard::Dashboard {
+                operators: crate::operators::Operators::new(
+                    sessions.store().clone(),
+                    sessions.clock().clone(),
+                ),
+                secure_cookie: base_url.starts_with("https://"),
+                config_summary: summary::config_summary(&config, &base_url),
+                webhook_endpoint: config.webhooks.endpoint.as_ref().map(|e| {
+                    let secret = e.secret.expose();
+                    let tail: String = secret
+                        .chars()
+                        .skip(secret.chars().count().saturating_sub(4))
+                        .collect();
+                    (e.url.clone(), tail)
+                }),
+            }),
         };
         Ok(Application {
             listener,
@@ -313,6 +330,40 @@ impl Application {
     /// The checkout service.
     pub fn sessions(&self) -> &Sessions {
         &self.sessions
+    }
+
+    /// Sandbox mode: the demo operator's e-mail and password, for the dashboard. Made on the
+    /// first start (role `operator`); the password is kept in `<data dir>/dashboard-demo.txt`
+    /// (owner-only) so every start can print it. `None` outside sandbox mode.
+    pub async fn demo_operator(&self) -> Result<Option<(String, String)>, StartupError> {
+        use crate::operators::{Email, Operators, Password, Role, generate_password};
+        if self.sandbox.is_none() {
+            return Ok(None);
+        }
+        let fail = |e: crate::operators::OperatorError| {
+            StartupError::Config(format!("demo operator: {e}"))
+        };
+        let ops = Operators::new(self.sessions.store().clone(), self.sessions.clock().clone());
+        let email = Email::parse(DEMO_OPERATOR).map_err(fail)?;
+        let file = self.config.server.data_dir.join("dashboard-demo.txt");
+        let kept = std::fs::read_to_string(&file)
+            .ok()
+            .map(|t| t.trim().to_owned());
+        let exists = ops.exists(&email).await.map_err(fail)?;
+        if let (true, Some(password)) = (exists, kept.filter(|p| !p.is_empty())) {
+            return Ok(Some((email.as_str().to_owned(), password)));
+        }
+        let password = generate_password().map_err(fail)?;
+        let typed = Password::new(&password).map_err(fail)?;
+        if exists {
+            ops.reset_password(&email, &typed).await.map_err(fail)?;
+        } else {
+            ops.add(&email, Role::Operator, &typed)
+                .await
+                .map_err(fail)?;
+        }
+        write_private(&file, &password)?;
+        Ok(Some((email.as_str().to_owned(), password)))
     }
 
     /// Serves until Ctrl-C or SIGTERM.
@@ -500,6 +551,23 @@ fn loopback(addr: SocketAddr) -> SocketAddr {
         other => other,
     };
     SocketAddr::new(ip, addr.port())
+}
+
+/// The sandbox's demo operator.
+const DEMO_OPERATOR: &str = "demo@sandbox.test";
+
+/// Writes `text` to a new file readable by its owner only.
+fn write_private(path: &Path, text: &str) -> Result<(), StartupError> {
+    use std::io::Write as _;
+    use std::os::unix::fs::OpenOptionsExt as _;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)
+        .and_then(|mut f| f.write_all(text.as_bytes()))
+        .map_err(|e| StartupError::Io(format!("{}: {e}", path.display())))
 }
 
 /// Creates the data dir, readable by its owner only.

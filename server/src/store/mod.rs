@@ -9,9 +9,11 @@
 
 mod attempts;
 mod claims;
+pub mod dashboard;
 mod keys;
 pub use keys::StoredApiKey;
 mod listen;
+pub mod operators;
 pub mod outbox;
 mod payouts;
 mod rows;

@@ -20,6 +20,8 @@ pub struct ListFilter {
     pub status: Option<SessionStatus>,
     /// Only sessions that need (`true`) or do not need (`false`) the merchant's attention.
     pub needs_attention: Option<bool>,
+    /// Only sessions with an attempt of this method.
+    pub method: Option<shared::Method>,
     /// Only this order id.
     pub order_id: Option<String>,
     /// Only this buyer.
@@ -174,6 +176,14 @@ impl Store {
         if let Some(attention) = f.needs_attention {
             let p = arg(&mut args, i64::from(attention))?;
             sql.push_str(&format!(" AND needs_attention = {p}"));
+        }
+        if let Some(method) = f.method {
+            cond(
+                &mut sql,
+                " AND EXISTS (SELECT 1 FROM payment_attempts a \
+                 WHERE a.session_id = sessions.id AND a.method = $1)",
+                vec![Value::from(method.as_str())],
+            );
         }
         if let Some(order_id) = &f.order_id {
             let p = arg(&mut args, order_id.as_str())?;

@@ -1,0 +1,450 @@
+//! The merchant dashboard through the real binary and headless Chromium: sign-in, the
+//! overview's numbers against the API's own lists, filters, a timeline with a webhook resend,
+//! a payout submitted twice that leaves once, what a viewer may not do, a change without the
+//! CSRF token, the lockout, sign-out and reset-password. Screenshots of every page at desktop
+//! and 375 px go to target/screenshots/dashboard-*.png.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use e2e::Receiver;
+use e2e::browser::{Browser, CheckoutServer, WAIT, serial};
+use serde_json::{Value, json};
+
+fn screenshot_path(name: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../target/screenshots")
+        .join(format!("dashboard-{name}.png"))
+}
+
+/// Desktop and phone screenshots of the current page (back to desktop after).
+async fn shots(b: &Browser, name: &str) {
+    b.resize(1280, 900).await;
+    b.screenshot(&screenshot_path(&format!("{name}-desktop")))
+        .await;
+    b.resize(375, 812).await;
+    b.screenshot(&screenshot_path(&format!("{name}-375"))).await;
+    let overflow = b
+        .js(
+            "return document.documentElement.scrollWidth - innerWidth",
+            vec![],
+        )
+        .await;
+    assert!(
+        overflow.as_i64().unwrap_or(0) <= 0,
+        "{name}: the page is wider than a 375 px phone by {overflow} px"
+    );
+    b.resize(1280, 900).await;
+}
+
+async fn set(b: &Browser, testid: &str, value: &str) {
+    b.wait_for(testid).await;
+    b.js(
+        "const el = document.querySelector(`[data-testid=\"${arguments[0]}\"]`); el.value = arguments[1];",
+        vec![json!(testid), json!(value)],
+    )
+    .await;
+}
+
+async fn login(b: &Browser, base: &str, email: &str, password: &str) {
+    b.goto(&format!("{base}/dashboard/login")).await;
+    fill_login(b, email, password).await;
+}
+
+async fn fill_login(b: &Browser, email: &str, password: &str) {
+    set(b, "login-email", email).await;
+    set(b, "login-password", password).await;
+    b.click("login-submit").await;
+}
+
+async fn value(b: &Browser, testid: &str) -> u64 {
+    b.wait_for(testid).await;
+    b.attr(testid, "data-value")
+        .await
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("no data-value on {testid}"))
+}
+
+/// `POST path` from the page (same origin, the session cookie goes along) with a form body;
+/// the final status.
+async fn post_from_page(b: &Browser, path: &str, body: &str) -> u64 {
+    b.js(
+        "return fetch(arguments[0], {method: 'POST', headers: {'content-type': \
+         'application/x-www-form-urlencoded'}, body: arguments[1]}).then(r => r.status);",
+        vec![json!(path), json!(body)],
+    )
+    .await
+    .as_u64()
+    .unwrap_or(0)
+}
+
+async fn csrf(b: &Browser) -> String {
+    b.js(
+        "return document.querySelector('input[name=csrf]').value",
+        vec![],
+    )
+    .await
+    .as_str()
+    .unwrap_or_default()
+    .to_owned()
+}
+
+fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + WAIT;
+    while !done() {
+        assert!(Instant::now() < deadline, "timed out waiting until {what}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn json_of(answer: &e2e::Answer) -> Value {
+    serde_json::from_slice(&answer.body).unwrap_or(Value::Null)
+}
+
+/// A session taken to `status` through the widget API and the sandbox; its id.
+fn seed(server: &CheckoutServer, method: Option<&str>, finish: Option<&str>) -> String {
+    let (id, token) = server.create_session(&["sbp", "card_transfer"], "ru");
+    let Some(method) = method else { return id };
+    let paid = server.pay(&token, method);
+    assert_eq!(paid.status, 200, "pay: {}", paid.text());
+    let gid = server.gateway_payment_id(&id).expect("a gateway payment");
+    match finish {
+        Some("partial") => server.pay_amount(gid, "500.00"),
+        Some(action) => server.finish_payment(gid, action),
+        None => return id,
+    }
+    let want = match finish {
+        Some("partial") => "underpaid",
+        Some("paid") => "paid",
+        Some("cancel") => "cancelled",
+        _ => "failed",
+    };
+    wait_until(&format!("session {id} is {want}"), || {
+        json_of(&server.api("GET", &format!("/api/v1/sessions/{id}"), None))["status"] == want
+    });
+    id
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn operators_see_the_numbers_act_safely_and_viewers_only_read() {
+    let _serial = serial().await;
+    // The first webhook delivery is refused and, with one attempt allowed, fails for good.
+    let receiver = Receiver::start(&[500]);
+    let server = CheckoutServer::start_with(
+        &[],
+        &format!(
+            "[webhooks]\nurl = {:?}\nsecret = \"dashboard-e2e-secret-0123456789\"\nmax_attempts = 1\ntick_millis = 100\n",
+            receiver.url
+        ),
+    );
+    let base = server.base.clone();
+    let demo = server
+        .startup_line("dashboard: ")
+        .expect("sandbox mode prints the demo login")
+        .to_owned();
+    assert!(demo.starts_with(&format!("{base}/dashboard/")), "{demo}");
+    let password = demo
+        .split("password ")
+        .nth(1)
+        .and_then(|p| p.strip_suffix(')'))
+        .expect("a password in the demo line")
+        .to_owned();
+
+    // Seed: paid, underpaid, cancelled, waiting, untouched.
+    let _paid = seed(&server, Some("sbp"), Some("paid"));
+    let underpaid = seed(&server, Some("card_transfer"), Some("partial"));
+    let _cancelled = seed(&server, Some("sbp"), Some("cancel"));
+    let waiting = seed(&server, Some("sbp"), None);
+    let _open = seed(&server, None, None);
+    let failed_events = || {
+        json_of(&server.api("GET", "/api/v1/events?state=failed", None))["items"]
+            .as_array()
+            .map_or(0, Vec::len)
+    };
+    wait_until("one webhook event failed", || failed_events() == 1);
+
+    let b = Browser::start().await;
+    // Not signed in: the login page, then back.
+    b.goto(&format!("{base}/dashboard/sessions")).await;
+    b.wait_for("login-form").await;
+    shots(&b, "login").await;
+    fill_login(&b, "demo@sandbox.test", &password).await;
+    b.wait_for("filters").await;
+
+    // Overview: the database's numbers equal the API's own list.
+    b.goto(&format!("{base}/dashboard/?period=today")).await;
+    let list = json_of(&server.api("GET", "/api/v1/sessions?limit=200", None));
+    let items = list["items"].as_array().unwrap();
+    let paid_items: Vec<&Value> = items.iter().filter(|s| s["status"] == "paid").collect();
+    let volume: u64 = paid_items
+        .iter()
+        .map(|s| {
+            let (r, k) = s["paid_amount"].as_str().unwrap().split_once('.').unwrap();
+            r.parse::<u64>().unwrap() * 100 + k.parse::<u64>().unwrap()
+        })
+        .sum();
+    assert_eq!(value(&b, "sessions-count").await, items.len() as u64);
+    assert_eq!(value(&b, "paid-count").await, paid_items.len() as u64);
+    assert_eq!(value(&b, "paid-volume").await, volume);
+    assert_eq!(volume, 150_000, "one session paid 1500.00");
+    assert_eq!(
+        value(&b, "attention-count").await,
+        items
+            .iter()
+            .filter(|s| s["needs_attention"] == true)
+            .count() as u64
+    );
+    assert_eq!(
+        value(&b, "underpaid-count").await,
+        items.iter().filter(|s| s["status"] == "underpaid").count() as u64
+    );
+    assert_eq!(
+        value(&b, "conversion").await,
+        paid_items.len() as u64 * 1000 / items.len() as u64
+    );
+    assert_eq!(value(&b, "webhook-failures").await, 1);
+    // sbp: 3 sessions tried it (paid, cancelled, waiting), 1 paid.
+    assert_eq!(
+        b.text("method-sbp-conversion").await.as_deref(),
+        Some("33.3%")
+    );
+    let chart = b.attr("chart-paid", "role").await;
+    assert_eq!(
+        chart.as_deref(),
+        Some("img"),
+        "the chart is announced as an image"
+    );
+    shots(&b, "overview").await;
+
+    // Sessions: filter by status, then by method.
+    b.goto(&format!("{base}/dashboard/sessions")).await;
+    let rows = || async {
+        b.js(
+            "return document.querySelectorAll('[data-testid=session-row]').length",
+            vec![],
+        )
+        .await
+        .as_u64()
+        .unwrap_or(0)
+    };
+    assert_eq!(rows().await, items.len() as u64);
+    shots(&b, "sessions").await;
+    set(&b, "filter-status", "underpaid").await;
+    b.click("filter-apply").await;
+    b.wait_for("sessions-table").await;
+    assert_eq!(rows().await, 1);
+    let order = b.attr("session-row", "data-order").await.unwrap();
+    let underpaid_order =
+        json_of(&server.api("GET", &format!("/api/v1/sessions/{underpaid}"), None))["order_id"]
+            .clone();
+    assert_eq!(Value::String(order), underpaid_order);
+    b.goto(&format!("{base}/dashboard/sessions?method=card_transfer"))
+        .await;
+    assert_eq!(rows().await, 1);
+    b.goto(&format!("{base}/dashboard/sessions?status=expired"))
+        .await;
+    b.wait_for("no-sessions").await;
+
+    // A timeline, and the failed webhook re-sent from it.
+    let failed =
+        json_of(&server.api("GET", "/api/v1/events?state=failed", None))["items"][0].clone();
+    let event_id = failed["id"].as_str().unwrap().to_owned();
+    let subject = failed["subject_id"].as_str().unwrap().to_owned();
+    b.goto(&format!("{base}/dashboard/sessions/{subject}"))
+        .await;
+    b.wait_for("timeline").await;
+    assert!(b.text("timeline-attempt").await.is_some());
+    assert!(b.text("timeline-status").await.is_some());
+    assert!(b.text("timeline-webhook").await.is_some());
+    shots(&b, "session").await;
+    let hits_before = receiver.hits().len();
+    b.click(&format!("resend-{event_id}")).await;
+    b.wait_for("notice").await;
+    receiver.wait_for(hits_before + 1);
+    wait_until("the re-sent event is delivered", || {
+        json_of(&server.api("GET", &format!("/api/v1/events/{event_id}"), None))["delivery"]["state"]
+            == "delivered"
+    });
+
+    // Every page so far rendered under the strict CSP without a violation.
+    let errors = b.console_errors().await;
+    assert!(errors.is_empty(), "console errors (CSP?): {errors:?}");
+    // The checks below post from the page with fetch(), which the dashboard's CSP (no
+    // connect-src) forbids to any script: the test lifts it for itself.
+    b.cdp("Page.setBypassCSP", json!({"enabled": true})).await;
+    b.goto(&format!("{base}/dashboard/sessions/{subject}"))
+        .await;
+    b.wait_for("timeline").await;
+
+    // A change without the CSRF token, or with a wrong one, is refused.
+    let token = csrf(&b).await;
+    assert_eq!(
+        post_from_page(&b, &format!("/dashboard/sessions/{waiting}/refresh"), "").await,
+        403
+    );
+    assert_eq!(
+        post_from_page(
+            &b,
+            &format!("/dashboard/sessions/{waiting}/refresh"),
+            "csrf=forged"
+        )
+        .await,
+        403
+    );
+    assert_eq!(
+        post_from_page(
+            &b,
+            &format!("/dashboard/sessions/{waiting}/refresh"),
+            &format!("csrf={token}")
+        )
+        .await,
+        200,
+        "with the token it works (after the redirect)"
+    );
+
+    // A payout: form, confirmation, and the confirmation submitted twice at once → one payout.
+    b.goto(&format!("{base}/dashboard/payouts")).await;
+    b.click("payout-new").await;
+    set(&b, "payout-amount", "250.00").await;
+    set(&b, "payout-phone", "79031112233").await;
+    set(&b, "payout-bank_member_id", "100000000111").await;
+    shots(&b, "payout-form").await;
+    b.click("payout-review").await;
+    b.wait_for("payout-confirm").await;
+    assert!(b.text("confirm-amount").await.unwrap().contains("250.00"));
+    shots(&b, "payout-confirm").await;
+    let statuses = b
+        .js(
+            "const f = document.querySelector('[data-testid=confirm-form]'); \
+             const body = new URLSearchParams(new FormData(f)).toString(); \
+             const send = () => fetch(f.action, {method: 'POST', headers: {'content-type': \
+             'application/x-www-form-urlencoded'}, body}).then(r => r.status); \
+             return Promise.all([send(), send()]);",
+            vec![],
+        )
+        .await;
+    assert_eq!(statuses, json!([200, 200]), "both submits answered");
+    b.click("payout-send").await;
+    b.wait_for("payout-status").await;
+    assert!(
+        b.text("notice")
+            .await
+            .unwrap()
+            .contains("nothing was sent again")
+    );
+    let payouts = json_of(&server.api("GET", "/api/v1/payouts", None));
+    assert_eq!(
+        payouts["items"].as_array().unwrap().len(),
+        1,
+        "one payout: {payouts}"
+    );
+    assert_eq!(payouts["items"][0]["amount"], "250.00");
+    shots(&b, "payout").await;
+    b.goto(&format!("{base}/dashboard/payouts")).await;
+    b.wait_for("payouts-table").await;
+    shots(&b, "payouts").await;
+    b.goto(&format!("{base}/dashboard/webhooks")).await;
+    b.wait_for("events-table").await;
+    shots(&b, "webhooks").await;
+    b.goto(&format!("{base}/dashboard/system")).await;
+    b.wait_for("system").await;
+    assert_eq!(
+        b.text("mode").await.as_deref(),
+        Some("sandbox (no real money)")
+    );
+    let config = b.text("config").await.unwrap();
+    assert!(
+        !config.contains("dashboard-e2e-secret"),
+        "no secrets: {config}"
+    );
+    assert!(!config.contains("sk_test_"), "no API key: {config}");
+    shots(&b, "system").await;
+    // Russian.
+    b.goto(&format!("{base}/dashboard/")).await;
+    b.click("lang").await;
+    b.wait_for("paid-volume").await;
+    assert_eq!(
+        b.js("return document.documentElement.lang", vec![]).await,
+        json!("ru")
+    );
+    shots(&b, "overview-ru").await;
+    b.click("lang").await;
+    b.wait_for("paid-volume").await;
+
+    // Sign out: the dashboard asks for a login again.
+    b.click("logout").await;
+    b.wait_for("login-form").await;
+    b.goto(&format!("{base}/dashboard/")).await;
+    b.wait_for("login-form").await;
+
+    // A viewer reads but has no buttons, and a change is 403 even with the right token.
+    let added = server.operators(
+        &[
+            "add",
+            "viewer@shop.test",
+            "--role",
+            "viewer",
+            "--password-stdin",
+        ],
+        b"viewer password 1\n",
+    );
+    assert!(added.success(), "{added}");
+    let listed = server.operators(&["list"], b"").assert_ok().stdout_text();
+    assert!(listed.contains("viewer@shop.test\tviewer"), "{listed}");
+    login(&b, &base, "viewer@shop.test", "viewer password 1").await;
+    b.wait_for("paid-volume").await;
+    assert_eq!(b.text("role").await.as_deref(), Some("viewer"));
+    b.goto(&format!("{base}/dashboard/sessions/{subject}"))
+        .await;
+    b.wait_for("timeline").await;
+    assert!(
+        b.text("refresh").await.is_none(),
+        "no refresh button for a viewer"
+    );
+    assert!(
+        b.text(&format!("resend-{event_id}")).await.is_none(),
+        "no resend button"
+    );
+    let token = csrf(&b).await;
+    assert_eq!(
+        post_from_page(
+            &b,
+            &format!("/dashboard/events/{event_id}/resend"),
+            &format!("csrf={token}")
+        )
+        .await,
+        403
+    );
+    b.goto(&format!("{base}/dashboard/payouts")).await;
+    b.wait_for("payouts-table").await;
+    assert!(
+        b.text("payout-new").await.is_none(),
+        "no payout button for a viewer"
+    );
+    b.goto(&format!("{base}/dashboard/payouts/new")).await;
+    b.wait_for("error").await;
+    assert!(b.text("error").await.unwrap().starts_with("403"));
+
+    // Reset-password signs the viewer out everywhere.
+    server
+        .operators(
+            &["reset-password", "viewer@shop.test", "--password-stdin"],
+            b"viewer password 2\n",
+        )
+        .assert_ok();
+    b.goto(&format!("{base}/dashboard/")).await;
+    b.wait_for("login-form").await;
+
+    // Lockout: five wrong passwords, then even the right one is refused for a while.
+    for _ in 0..5 {
+        login(&b, &base, "viewer@shop.test", "wrong password!").await;
+        b.wait_for("login-error").await;
+    }
+    assert!(b.text("login-error").await.unwrap().contains("Too many"));
+    login(&b, &base, "viewer@shop.test", "viewer password 2").await;
+    b.wait_for("login-error").await;
+    assert!(b.text("login-error").await.unwrap().contains("Too many"));
+    b.close().await;
+    drop(receiver);
+}
