@@ -178,12 +178,11 @@ impl Store {
             sql.push_str(&format!(" AND needs_attention = {p}"));
         }
         if let Some(method) = f.method {
-            cond(
-                &mut sql,
+            let p = arg(&mut args, method.as_str())?;
+            sql.push_str(&format!(
                 " AND EXISTS (SELECT 1 FROM payment_attempts a \
-                 WHERE a.session_id = sessions.id AND a.method = $1)",
-                vec![Value::from(method.as_str())],
-            );
+                 WHERE a.session_id = sessions.id AND a.method = {p})"
+            ));
         }
         if let Some(order_id) = &f.order_id {
             let p = arg(&mut args, order_id.as_str())?;
