@@ -175,7 +175,12 @@ impl Sessions {
                     account = ?report.account.map(|a| a.to_string()), service = ?report.service,
                     detail = ?detail, source = source.as_str(),
                     "gateway report does not match the payment it names: nothing applied");
-                self.inner.conflicts.inc(&[field.as_str()]);
+                self.inner
+                    .conflicts
+                    .get_or_create(&super::metrics::ConflictField {
+                        field: field.as_str(),
+                    })
+                    .inc();
             }
             Outcome::Conflict => {
                 tracing::warn!(session = %session.id, gateway_payment_id = %gid, %new,

@@ -243,7 +243,7 @@ impl Application {
                  list the shops' origins to embed it on their pages"
             );
         }
-        crate::metrics::checkout::register(&metrics, &sessions)
+        crate::sessions::metrics::register(&metrics, &sessions)
             .map_err(|e| StartupError::Config(format!("metrics: {e}")))?;
         let outbox_metrics = crate::outbox::OutboxMetrics::register(&metrics, sessions.store())
             .map_err(|e| StartupError::Config(format!("metrics: {e}")))?;
