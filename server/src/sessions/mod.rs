@@ -17,6 +17,7 @@ mod fixtures;
 pub mod limiter;
 pub mod locks;
 pub mod metrics;
+mod notification;
 mod pay;
 mod status;
 mod views;
