@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use shared::{AccountUuid, BankCode, HttpUrl, LifetimeSecs, Method};
 
-use super::load::{ConfigError, Layers};
+use super::layers::{ConfigError, Layers};
 use super::raw::{
     List, Num, RawCheckout, RawConfig, RawGateway, RawMetrics, RawReconciler, RawServer,
 };

@@ -5,13 +5,15 @@
 //! and in every working integration found, SHA-256 in some translated samples, so it is a switch
 //! ([`Digest`]) defaulting to SHA-1 (see `alikassa-api.md` §1.4).
 //!
-//! * [`keys`] — loading `private.pem` / `password.txt` / `public.pem` once, and signing;
+//! * [`keys`] — loading `private.pem` / `password.txt` / `public.pem` once, and signing
+//!   (the files and reading them: `files`, below `keys`, `password` and `public`);
 //! * [`password`] — the masked passphrase; [`public`] — verifying `Sign` values;
 //! * [`generate`] — a fresh key set in the vendor's archive layout;
 //! * [`php_json`] — a PHP-`json_encode`-compatible encoder;
 //! * [`signed_text`] — the texts the gateway signs for notifications and redirects (§4.3, §4.5).
 
 mod error;
+mod files;
 pub mod generate;
 pub mod keys;
 pub mod password;
@@ -24,8 +26,9 @@ use std::fmt;
 use std::str::FromStr;
 
 pub use error::{KeyError, SignError, VerifyError};
+pub use files::{PASSWORD_TXT, PRIVATE_PEM, PUBLIC_PEM};
 pub use generate::{GenerateError, GeneratedKeys};
-pub use keys::{KeySet, PASSWORD_TXT, PRIVATE_PEM, PUBLIC_PEM, PrivateKey};
+pub use keys::{KeySet, PrivateKey};
 pub use password::{Password, PasswordUse};
 pub use pem::PemFlavour;
 pub use public::{PublicKey, PublicKeyFormat};
