@@ -22,8 +22,8 @@ use std::time::Duration;
 
 use shared::{AccountUuid, BankCode, HttpUrl, LifetimeSecs, Method};
 
-use crate::sandbox::DigestMode;
 use crate::signing::Digest;
+use crate::signing::DigestMode;
 
 pub use layers::ConfigError;
 pub use load::{Overrides, load, load_from};

@@ -18,8 +18,8 @@ use super::{
     IpNet, LogFormat, MetricsConfig, RateLimitConfig, ReconcilerConfig, RemoteGateway,
     SandboxSettings, Secret, ServerConfig,
 };
-use crate::sandbox::DigestMode;
 use crate::signing::Digest;
+use crate::signing::DigestMode;
 
 /// Turns the raw values into typed ones, naming the key of the first problem.
 pub(super) struct Validator<'a> {
