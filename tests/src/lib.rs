@@ -265,6 +265,7 @@ pub mod chaos;
 mod curl;
 mod daemon;
 pub mod database;
+pub mod gateway;
 mod receiver;
 pub mod server;
 

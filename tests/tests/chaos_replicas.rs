@@ -22,7 +22,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::net::TcpListener;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -31,8 +30,9 @@ use e2e::chaos::{
     FINAL, all_pages, assert_one_event_per_final_status, assert_one_payout_per_key, delivered_ids,
     finals_by_session,
 };
+use e2e::gateway::{StandaloneGateway, free_port};
 use e2e::server::Checkout;
-use e2e::{Capture, Instance, TempDir, arg, database, temp_dir};
+use e2e::{Capture, TempDir, database, temp_dir};
 use serde_json::{Value, json};
 
 const API_KEY: &str = "sk_live_chaos-replicas-api-key-0123456789";
@@ -188,15 +188,6 @@ fn payer_out(net: Net, seed: u64, stop: Arc<AtomicBool>) {
     }
 }
 
-/// A port free right now (A must know its public URL before it starts).
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 /// How many objects the sandbox holds under `order_id` (`kind`: payments or payouts).
 fn at_gateway(http: &reqwest::blocking::Client, sandbox: &str, kind: &str, order: &str) -> usize {
     let reply: Value = http
@@ -229,38 +220,18 @@ fn replica_b_finishes_what_a_killed_replica_left() {
     let receiver = Capture::start(&[]);
 
     // The shared sandbox and the two replicas, as replicas_pg starts them.
-    let keys = temp_dir();
-    let sandbox_keys = keys.path().join("sandbox");
-    let sandbox = Instance::start_until(
-        &[
-            "sandbox",
-            "--listen",
-            "127.0.0.1:0",
-            "--notification-key-dir",
-            arg(&sandbox_keys),
-        ],
-        &[],
-        |lines| lines.iter().any(|l| l.starts_with("account: ")),
-    );
-    let merchant = sandbox_keys.join("merchant");
-    let account = std::fs::read_to_string(merchant.join("account.txt")).unwrap();
+    let sandbox = StandaloneGateway::start();
     let db = database::create_database(&admin);
     let port_a = free_port();
     let config = format!(
-        "public_url = \"http://127.0.0.1:{port_a}\"\n\
-         [gateway]\nbase_url = \"{}/\"\naccount = \"{}\"\npayment_keys_dir = \"{}\"\n\
-         payout_keys_dir = \"{}\"\nnotification_public_key = \"{}\"\ntimeout_secs = 2\n\
+        "public_url = \"http://127.0.0.1:{port_a}\"\n{}\
          [checkout]\nmerchant_name = \"Chaos shop\"\n\
          [reconciler]\ntick_millis = 100\nfirst_poll_secs = 1\nmax_poll_secs = 2\n\
          min_call_interval_secs = 1\n\
          [webhooks]\nurl = \"{}\"\nsecret = \"chaos-secret-0123456789\"\nendpoint_id = \"chaos\"\n\
          backoff_initial_secs = 1\nbackoff_max_secs = 2\ntick_millis = 50\ntimeout_secs = 2\n\
          lease_margin_secs = 3\n",
-        sandbox.base,
-        account.trim(),
-        arg(&merchant.join("payment")),
-        arg(&merchant.join("payout")),
-        arg(&sandbox_keys.join("public.pem")),
+        sandbox.config_section("timeout_secs = 2\n"),
         receiver.url,
     );
     let envs = [("DATABASE_URL", db.as_str())];
