@@ -1,5 +1,9 @@
 //! Validation of the merged raw values into a typed [`Config`], naming the key of the first
 //! problem.
+//!
+//! Long (one method per config section, ~550 lines) on purpose: every key's rule, default and
+//! range reads in one place, in the order of `docs/merchant-api.md`'s table; the webhooks
+//! section, with rules of its own, is [`webhooks`].
 
 mod webhooks;
 

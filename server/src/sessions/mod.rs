@@ -19,6 +19,7 @@ pub mod locks;
 pub mod metrics;
 mod notification;
 mod pay;
+mod poll;
 mod status;
 mod views;
 
