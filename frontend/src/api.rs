@@ -12,6 +12,8 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{Headers, RequestCache, RequestCredentials, RequestInit, RequestMode, Response};
 
 use crate::json;
+use crate::sse::EventStream;
+pub use crate::sse::{FeedEvent, Subscription};
 
 /// A boxed, non-`Send` future (everything in the browser runs on one thread).
 pub type LocalFuture<'a, T> = Pin<Box<dyn Future<Output = T> + 'a>>;
@@ -67,20 +69,6 @@ impl ApiError {
         matches!(self, Self::Server { status: 404, .. })
     }
 }
-
-/// What the status feed reports besides status updates.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum FeedEvent {
-    /// The live stream is connected: polling can stop.
-    Connected,
-    /// A status update arrived.
-    Update(StatusUpdate),
-    /// The live stream is down (it may come back by itself): poll meanwhile.
-    Disconnected,
-}
-
-/// A live subscription; dropping it closes the stream.
-pub trait Subscription {}
 
 /// The widget API as the widget uses it.
 pub trait Backend {
@@ -272,7 +260,7 @@ impl Backend for HttpBackend {
     }
 
     fn subscribe(&self, on_event: Rc<dyn Fn(FeedEvent)>) -> Option<Box<dyn Subscription>> {
-        crate::sse::EventStream::open(&self.url("/events"), on_event)
+        EventStream::open(&self.url("/events"), on_event)
             .map(|s| Box::new(s) as Box<dyn Subscription>)
     }
 }

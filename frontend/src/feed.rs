@@ -10,9 +10,10 @@ use gloo_timers::callback::Timeout;
 use shared::SessionStatus;
 use shared::api::{CheckoutView, StatusUpdate};
 
-use crate::api::{ApiError, Backend, FeedEvent, Subscription};
+use crate::api::{ApiError, Backend};
 use crate::backoff::Backoff;
 use crate::dom::{self, Listener};
+use crate::sse::{FeedEvent, Subscription};
 
 /// A request the feed makes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,13 +1,27 @@
 //! Live status over Server-Sent Events (`GET …/events`): each event's data is a
-//! [`StatusUpdate`](shared::api::StatusUpdate) in JSON.
+//! [`StatusUpdate`](shared::api::StatusUpdate) in JSON. The feed's vocabulary
+//! ([`FeedEvent`], [`Subscription`]) lives here, below [`crate::api`], which opens the stream.
 
 use std::rc::Rc;
 
+use shared::api::StatusUpdate;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 use web_sys::{Event, EventSource, MessageEvent};
 
-use crate::api::{FeedEvent, Subscription};
+/// What the status feed reports besides status updates.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FeedEvent {
+    /// The live stream is connected: polling can stop.
+    Connected,
+    /// A status update arrived.
+    Update(StatusUpdate),
+    /// The live stream is down (it may come back by itself): poll meanwhile.
+    Disconnected,
+}
+
+/// A live subscription; dropping it closes the stream.
+pub trait Subscription {}
 
 /// Event names the server may use for status changes (`message` is the SSE default).
 const STATUS_EVENTS: [&str; 2] = ["status", "message"];

@@ -1,5 +1,6 @@
 //! [`Clock`]: the time the checkout goes by. The system clock in production; in sandbox mode
-//! the sandbox's controllable clock, so `POST /sandbox/control/clock/advance` moves session
+//! the sandbox's controllable clock ([`SandboxClock`], defined here so the emulator and the
+//! checkout share it without `clock` reaching into `sandbox`), so `POST /sandbox/control/clock/advance` moves session
 //! expiry, reconciler schedules and rate windows together with the emulated gateway.
 
 use std::sync::Arc;
@@ -7,7 +8,9 @@ use std::sync::atomic::{AtomicI64, Ordering};
 
 use time::OffsetDateTime;
 
-use crate::sandbox::SandboxClock;
+mod sandbox;
+
+pub use sandbox::SandboxClock;
 
 /// A source of "now", truncated to milliseconds (what storage keeps).
 #[derive(Debug, Clone)]

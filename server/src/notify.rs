@@ -1,10 +1,12 @@
 //! Verifying gateway notifications (alikassa-api.md §4) over the raw received text, before
-//! anything touches state.
+//! anything touches state; applying each verified one at most once ([`receipts`]).
 //!
 //! The signature covers a PHP `json_encode` of the received values, whose exact shape the docs
 //! leave open, so every §4.3 reconstruction ([`notification_candidates`]) is tried with both
 //! digests. A `+` of the base64 `sign` turns into a space when a sender does not percent-encode
 //! it in a query string, so that reading is tried too.
+
+pub mod receipts;
 
 use openssl::sha::sha256;
 use shared::gateway::{Notification, NotificationError, NotificationType};

@@ -261,9 +261,11 @@ pub fn openssl_verify(public_pem: &Path, digest: &str, body: &[u8], sign_b64: &s
     )
 }
 
+pub mod chaos;
 mod curl;
 mod daemon;
 pub mod database;
+pub mod gateway;
 mod receiver;
 pub mod server;
 

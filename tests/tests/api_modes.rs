@@ -7,8 +7,9 @@ use std::io::Read as _;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use e2e::gateway::StandaloneGateway;
 use e2e::server::{Checkout, data_dir};
-use e2e::{Instance, arg, temp_dir};
+use e2e::{Instance, arg};
 use serde_json::json;
 
 /// Runs `serve args…` expecting it to stop by itself within 30 s; returns (exit code, stderr).
@@ -166,30 +167,10 @@ fn sandbox_sessions_payouts_and_events_say_livemode_false() {
 /// `serve` in live mode against a standalone `sandbox` (the way a real gateway is configured).
 #[test]
 fn live_mode_takes_only_live_keys_and_says_livemode_true() {
-    let keys = temp_dir();
-    let sandbox_keys = keys.path().join("sandbox");
-    let gateway = Instance::start_until(
-        &[
-            "sandbox",
-            "--listen",
-            "127.0.0.1:0",
-            "--notification-key-dir",
-            arg(&sandbox_keys),
-        ],
-        &[],
-        |lines| lines.iter().any(|l| l.starts_with("account: ")),
-    );
-    let merchant = sandbox_keys.join("merchant");
-    let account = std::fs::read_to_string(merchant.join("account.txt")).unwrap();
+    let gateway = StandaloneGateway::start();
     let config = format!(
-        "[gateway]\nbase_url = \"{}/\"\naccount = \"{}\"\npayment_keys_dir = \"{}\"\n\
-         payout_keys_dir = \"{}\"\nnotification_public_key = \"{}\"\n\
-         [checkout]\nmerchant_name = \"Live shop\"\n",
-        gateway.base,
-        account.trim(),
-        arg(&merchant.join("payment")),
-        arg(&merchant.join("payout")),
-        arg(&sandbox_keys.join("public.pem")),
+        "{}[checkout]\nmerchant_name = \"Live shop\"\n",
+        gateway.config_section("")
     );
     let dir = data_dir();
     let path = dir.path().join("live.toml");

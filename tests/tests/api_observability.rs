@@ -358,11 +358,15 @@ fn log_format_flag_and_public_metrics_from_the_environment() {
         ],
         &[("CHECKOUT_METRICS__PUBLIC", "true")],
     );
-    let reply = reqwest::blocking::get(format!("{}/metrics", daemon.base)).unwrap();
-    assert_eq!(reply.status(), 200);
-    let text = reply.text().unwrap();
+    let scrape = || reqwest::blocking::get(format!("{}/metrics", daemon.base)).unwrap();
+    assert_eq!(scrape().status(), 200);
+    // The second scrape counts the first (a request is counted once answered).
+    let text = scrape().text().unwrap();
     assert!(
-        text.contains("# TYPE checkout_http_requests_total counter"),
+        text.contains("# TYPE checkout_http_requests_total counter")
+            && text.contains(
+                "checkout_http_requests_total{route=\"/metrics\",method=\"GET\",status=\"200\"} 1"
+            ),
         "{text}"
     );
     let logs = json_lines(&daemon.stderr());

@@ -20,6 +20,10 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use e2e::Capture;
+use e2e::chaos::{
+    FINAL, all_pages, assert_one_event_per_final_status, assert_one_payout_per_key, delivered_ids,
+    finals_by_session,
+};
 use e2e::server::{Checkout, data_dir};
 use serde_json::{Value, json};
 
@@ -31,8 +35,6 @@ const METHODS: [&str; 6] = [
     "account_form",
     "account_transfer",
 ];
-
-const FINAL: [&str; 5] = ["paid", "underpaid", "failed", "cancelled", "expired"];
 
 /// What the buyers saw succeed.
 #[derive(Debug, Default)]
@@ -150,25 +152,6 @@ fn payer_out(
             }
             drop(l);
             std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-}
-
-fn all_pages(app: &Checkout, path: &str) -> Vec<Value> {
-    let mut out = Vec::new();
-    let mut cursor: Option<String> = None;
-    loop {
-        let url = match &cursor {
-            Some(c) => format!("{path}?limit=200&cursor={c}"),
-            None => format!("{path}?limit=200"),
-        };
-        let page = app.merchant_get(&url);
-        assert_eq!(page.status, 200, "{url}: {}", page.text);
-        let page = page.json();
-        out.extend(page["items"].as_array().unwrap().iter().cloned());
-        match page["next_cursor"].as_str() {
-            Some(c) => cursor = Some(c.to_owned()),
-            None => return out,
         }
     }
 }
@@ -312,90 +295,28 @@ fn nothing_lost_nothing_doubled_across_kill_9() {
         );
         std::thread::sleep(Duration::from_millis(500));
     };
-    let mut finals: BTreeMap<&str, Vec<&Value>> = BTreeMap::new();
-    for e in &events {
-        let kind = e["type"].as_str().unwrap();
-        if FINAL.iter().any(|f| kind == format!("payment.{f}")) {
-            finals
-                .entry(e["subject_id"].as_str().unwrap())
-                .or_default()
-                .push(e);
-        }
-    }
-    let delivered: BTreeSet<String> = receiver
-        .requests()
-        .iter()
-        .filter_map(|r| serde_json::from_str::<Value>(&r.body_text()).ok())
-        .filter_map(|v| v["id"].as_str().map(str::to_owned))
-        .collect();
+    let finals = finals_by_session(&events);
+    let delivered = delivered_ids(&receiver.requests());
     // Re-read: late money may have moved an expired session to paid meanwhile (announced
     // with its own event, as documented).
     let sessions: Vec<Value> = ids.iter().map(|id| app.session(id)).collect();
     for s in &sessions {
-        let id = s["id"].as_str().unwrap();
-        let mine = finals.get(id).cloned().unwrap_or_default();
-        // Every final status the session reached has exactly one event (one id), and there is
-        // no final event for a status it never reached.
-        let reached: BTreeSet<&str> = s["history"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter_map(|h| h["status"].as_str())
-            .filter(|st| FINAL.contains(st))
-            .collect();
-        assert!(
-            !reached.is_empty() && reached.contains(s["status"].as_str().unwrap()),
-            "{s}"
-        );
-        for status in &reached {
-            let of_kind: BTreeSet<&str> = mine
-                .iter()
-                .filter(|e| e["type"] == format!("payment.{status}"))
-                .map(|e| e["id"].as_str().unwrap())
-                .collect();
-            assert_eq!(
-                of_kind.len(),
-                1,
-                "session {id}: {status} has events {mine:?} (CHAOS_SEED={seed})"
-            );
-        }
-        assert_eq!(
-            mine.len(),
-            reached.len(),
-            "session {id}: events {mine:?} for {reached:?}"
-        );
-        for e in &mine {
-            assert!(
-                delivered.contains(e["id"].as_str().unwrap()),
-                "event {} not received",
-                e["id"]
-            );
-        }
+        // Every final status the session reached has exactly one event, delivered.
+        let reached = assert_one_event_per_final_status(s, &finals, &delivered, seed);
+        assert!(reached.contains(s["status"].as_str().unwrap()), "{s}");
     }
 
     // Payouts: one per key, one gateway payout each.
     let payouts = all_pages(&app, "/api/v1/payouts");
-    let mut keys = BTreeSet::new();
-    for p in &payouts {
-        assert!(
-            keys.insert(p["idempotency_key"].as_str().unwrap().to_owned()),
-            "two payouts for {p}"
-        );
+    let sent_at_gateway = |order: &str| {
         let reply = app.send(
             app.client()
                 .get(format!("{}/sandbox/control/payouts", app.base))
-                .query(&[("order_id", p["gateway_order_id"].as_str().unwrap())]),
+                .query(&[("order_id", order)]),
         );
-        let sent = reply.json()["payouts"].as_array().map_or(0, Vec::len);
-        assert!(
-            sent <= 1,
-            "payout {} sent {sent} times (CHAOS_SEED={seed})",
-            p["id"]
-        );
-    }
-    for key in &ledger.payout_keys {
-        assert!(keys.contains(key), "answered payout {key} is missing");
-    }
+        reply.json()["payouts"].as_array().map_or(0, Vec::len)
+    };
+    assert_one_payout_per_key(&payouts, &ledger.payout_keys, sent_at_gateway, seed);
     let logs = app.daemon.stderr();
     assert_eq!(logs.matches("panicked").count(), 0, "{logs}");
     eprintln!(

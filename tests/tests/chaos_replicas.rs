@@ -22,13 +22,17 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::net::TcpListener;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use e2e::chaos::{
+    FINAL, all_pages, assert_one_event_per_final_status, assert_one_payout_per_key, delivered_ids,
+    finals_by_session,
+};
+use e2e::gateway::{StandaloneGateway, free_port};
 use e2e::server::Checkout;
-use e2e::{Capture, Instance, TempDir, arg, database, temp_dir};
+use e2e::{Capture, TempDir, database, temp_dir};
 use serde_json::{Value, json};
 
 const API_KEY: &str = "sk_live_chaos-replicas-api-key-0123456789";
@@ -41,8 +45,6 @@ const METHODS: [&str; 6] = [
     "account_form",
     "account_transfer",
 ];
-
-const FINAL: [&str; 5] = ["paid", "underpaid", "failed", "cancelled", "expired"];
 
 /// What the buyers saw.
 #[derive(Debug, Default)]
@@ -186,34 +188,6 @@ fn payer_out(net: Net, seed: u64, stop: Arc<AtomicBool>) {
     }
 }
 
-fn all_pages(app: &Checkout, path: &str) -> Vec<Value> {
-    let mut out = Vec::new();
-    let mut cursor: Option<String> = None;
-    loop {
-        let url = match &cursor {
-            Some(c) => format!("{path}?limit=200&cursor={c}"),
-            None => format!("{path}?limit=200"),
-        };
-        let page = app.merchant_get(&url);
-        assert_eq!(page.status, 200, "{url}: {}", page.text);
-        let page = page.json();
-        out.extend(page["items"].as_array().unwrap().iter().cloned());
-        match page["next_cursor"].as_str() {
-            Some(c) => cursor = Some(c.to_owned()),
-            None => return out,
-        }
-    }
-}
-
-/// A port free right now (A must know its public URL before it starts).
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 /// How many objects the sandbox holds under `order_id` (`kind`: payments or payouts).
 fn at_gateway(http: &reqwest::blocking::Client, sandbox: &str, kind: &str, order: &str) -> usize {
     let reply: Value = http
@@ -246,38 +220,18 @@ fn replica_b_finishes_what_a_killed_replica_left() {
     let receiver = Capture::start(&[]);
 
     // The shared sandbox and the two replicas, as replicas_pg starts them.
-    let keys = temp_dir();
-    let sandbox_keys = keys.path().join("sandbox");
-    let sandbox = Instance::start_until(
-        &[
-            "sandbox",
-            "--listen",
-            "127.0.0.1:0",
-            "--notification-key-dir",
-            arg(&sandbox_keys),
-        ],
-        &[],
-        |lines| lines.iter().any(|l| l.starts_with("account: ")),
-    );
-    let merchant = sandbox_keys.join("merchant");
-    let account = std::fs::read_to_string(merchant.join("account.txt")).unwrap();
+    let sandbox = StandaloneGateway::start();
     let db = database::create_database(&admin);
     let port_a = free_port();
     let config = format!(
-        "public_url = \"http://127.0.0.1:{port_a}\"\n\
-         [gateway]\nbase_url = \"{}/\"\naccount = \"{}\"\npayment_keys_dir = \"{}\"\n\
-         payout_keys_dir = \"{}\"\nnotification_public_key = \"{}\"\ntimeout_secs = 2\n\
+        "public_url = \"http://127.0.0.1:{port_a}\"\n{}\
          [checkout]\nmerchant_name = \"Chaos shop\"\n\
          [reconciler]\ntick_millis = 100\nfirst_poll_secs = 1\nmax_poll_secs = 2\n\
          min_call_interval_secs = 1\n\
          [webhooks]\nurl = \"{}\"\nsecret = \"chaos-secret-0123456789\"\nendpoint_id = \"chaos\"\n\
          backoff_initial_secs = 1\nbackoff_max_secs = 2\ntick_millis = 50\ntimeout_secs = 2\n\
          lease_margin_secs = 3\n",
-        sandbox.base,
-        account.trim(),
-        arg(&merchant.join("payment")),
-        arg(&merchant.join("payout")),
-        arg(&sandbox_keys.join("public.pem")),
+        sandbox.config_section("timeout_secs = 2\n"),
         receiver.url,
     );
     let envs = [("DATABASE_URL", db.as_str())];
@@ -440,86 +394,23 @@ fn replica_b_finishes_what_a_killed_replica_left() {
         std::thread::sleep(Duration::from_millis(500));
     };
     let events_delivered = killed.elapsed();
-    let mut finals: BTreeMap<&str, Vec<&Value>> = BTreeMap::new();
-    for e in &events {
-        let kind = e["type"].as_str().unwrap();
-        if FINAL.iter().any(|f| kind == format!("payment.{f}")) {
-            finals
-                .entry(e["subject_id"].as_str().unwrap())
-                .or_default()
-                .push(e);
-        }
-    }
+    let finals = finals_by_session(&events);
     let requests = receiver.requests();
-    let delivered: BTreeSet<String> = requests
-        .iter()
-        .filter_map(|r| serde_json::from_str::<Value>(&r.body_text()).ok())
-        .filter_map(|v| v["id"].as_str().map(str::to_owned))
-        .collect();
+    let delivered = delivered_ids(&requests);
     // Re-read: late money may have moved a session meanwhile (announced with its own event).
     let sessions: Vec<Value> = ids.iter().map(|id| b.session(id)).collect();
     for s in &sessions {
-        let id = s["id"].as_str().unwrap();
-        let mine = finals.get(id).cloned().unwrap_or_default();
-        let reached: BTreeSet<&str> = s["history"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter_map(|h| h["status"].as_str())
-            .filter(|st| FINAL.contains(st))
-            .collect();
-        if FINAL.contains(&s["status"].as_str().unwrap()) {
-            assert!(reached.contains(s["status"].as_str().unwrap()), "{s}");
-        }
-        for status in &reached {
-            let of_kind: BTreeSet<&str> = mine
-                .iter()
-                .filter(|e| e["type"] == format!("payment.{status}"))
-                .map(|e| e["id"].as_str().unwrap())
-                .collect();
-            assert_eq!(
-                of_kind.len(),
-                1,
-                "session {id}: {status} has events {mine:?} (CHAOS_SEED={seed})"
-            );
-        }
-        assert_eq!(
-            mine.len(),
-            reached.len(),
-            "session {id}: events {mine:?} for {reached:?} (CHAOS_SEED={seed})"
-        );
-        for e in &mine {
-            assert!(
-                delivered.contains(e["id"].as_str().unwrap()),
-                "event {} not received (CHAOS_SEED={seed})",
-                e["id"]
-            );
+        let reached = assert_one_event_per_final_status(s, &finals, &delivered, seed);
+        let status = s["status"].as_str().unwrap();
+        if FINAL.contains(&status) {
+            assert!(reached.contains(status), "{s}");
         }
     }
 
     // Payouts: one per key, one gateway payout each, every answered key present.
     let payouts = all_pages(&b, "/api/v1/payouts");
-    let mut keys = BTreeSet::new();
-    for p in &payouts {
-        assert!(
-            keys.insert(p["idempotency_key"].as_str().unwrap().to_owned()),
-            "two payouts for {p}"
-        );
-        let sent = at_gateway(
-            &net.http,
-            &sandbox.base,
-            "payouts",
-            p["gateway_order_id"].as_str().unwrap(),
-        );
-        assert!(
-            sent <= 1,
-            "payout {} sent {sent} times (CHAOS_SEED={seed})",
-            p["id"]
-        );
-    }
-    for key in &ledger.payout_keys {
-        assert!(keys.contains(key), "answered payout {key} is missing");
-    }
+    let sent_at_gateway = |order: &str| at_gateway(&net.http, &sandbox.base, "payouts", order);
+    assert_one_payout_per_key(&payouts, &ledger.payout_keys, sent_at_gateway, seed);
     let logs = b.daemon.stderr();
     assert_eq!(logs.matches("panicked").count(), 0, "{logs}");
     let orphans: u64 = logs

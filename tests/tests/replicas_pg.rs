@@ -9,19 +9,19 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::{BufRead as _, BufReader};
-use std::net::TcpListener;
 use std::sync::{Arc, Barrier, mpsc};
 use std::time::{Duration, Instant};
 
+use e2e::gateway::{StandaloneGateway, free_port};
 use e2e::server::{Checkout, Reply};
-use e2e::{Instance, TempDir, arg, database, temp_dir};
+use e2e::{TempDir, database, temp_dir};
 use serde_json::{Value, json};
 
 const API_KEY: &str = "sk_live_replicas-test-api-key-0123456789";
 
 /// The shared sandbox and the two replicas.
 struct Replicas {
-    sandbox: Instance,
+    sandbox: StandaloneGateway,
     a: Checkout,
     b: Checkout,
     http: reqwest::blocking::Client,
@@ -40,39 +40,15 @@ fn start(reconciler: &str) -> Option<Replicas> {
         );
         return None;
     };
-    let keys = temp_dir();
-    let sandbox_keys = keys.path().join("sandbox");
-    let sandbox = Instance::start_until(
-        &[
-            "sandbox",
-            "--listen",
-            "127.0.0.1:0",
-            "--notification-key-dir",
-            arg(&sandbox_keys),
-        ],
-        &[],
-        |lines| lines.iter().any(|l| l.starts_with("account: ")),
-    );
-    let merchant = sandbox_keys.join("merchant");
-    let account = std::fs::read_to_string(merchant.join("account.txt")).unwrap();
+    let sandbox = StandaloneGateway::start();
     let db = database::create_database(&admin);
     let port_a = free_port();
     let config = format!(
-        "public_url = \"http://127.0.0.1:{port_a}\"\n\
-         [gateway]\n\
-         base_url = \"{}/\"\n\
-         account = \"{}\"\n\
-         payment_keys_dir = \"{}\"\n\
-         payout_keys_dir = \"{}\"\n\
-         notification_public_key = \"{}\"\n\
+        "public_url = \"http://127.0.0.1:{port_a}\"\n{}\
          [checkout]\n\
          merchant_name = \"Replica shop\"\n\
          [reconciler]\n{reconciler}",
-        sandbox.base,
-        account.trim(),
-        arg(&merchant.join("payment")),
-        arg(&merchant.join("payout")),
-        arg(&sandbox_keys.join("public.pem")),
+        sandbox.config_section(""),
     );
     let envs = [("DATABASE_URL", db.as_str())];
     let (dir_a, dir_b) = (temp_dir(), temp_dir());
@@ -91,17 +67,8 @@ fn start(reconciler: &str) -> Option<Replicas> {
         a,
         b,
         http: reqwest::blocking::Client::new(),
-        _dirs: vec![keys, dir_a, dir_b],
+        _dirs: vec![dir_a, dir_b],
     })
-}
-
-/// A port free right now (A must know its public URL before it starts).
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 impl Replicas {

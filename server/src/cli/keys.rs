@@ -7,8 +7,8 @@ use anyhow::{Context as _, anyhow};
 use clap::{Args, Subcommand};
 
 use crate::signing::generate::MIN_BITS;
-use crate::signing::keys::{PASSWORD_TXT, PRIVATE_PEM, PUBLIC_PEM};
 use crate::signing::{Digest, GeneratedKeys, KeyError, KeySet, PrivateKey, PublicKey};
+use crate::signing::{PASSWORD_TXT, PRIVATE_PEM, PUBLIC_PEM};
 
 /// The body `keys check` signs and verifies.
 const PROBE: &[u8] = br#"{"probe":"alikassa-checkout keys check","amount":"1.00"}"#;

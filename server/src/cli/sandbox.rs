@@ -22,7 +22,7 @@ use shared::{AccountUuid, Money};
 use crate::sandbox::{
     DigestMode, FaultSettings, Sandbox, SandboxAccount, SandboxConfig, SandboxStorage,
 };
-use crate::signing::keys::PUBLIC_PEM;
+use crate::signing::PUBLIC_PEM;
 use crate::signing::{Digest, GeneratedKeys, KeySet, PublicKey};
 
 /// Options of `alikassa-checkout sandbox`.

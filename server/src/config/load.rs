@@ -1,11 +1,11 @@
 //! Layering (defaults → file → environment → flags) and validation into [`Config`].
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use toml::{Table, Value};
 
 use super::Config;
+use super::layers::{ConfigError, Layers};
 use super::raw::RawConfig;
 
 /// The config file read when no `--config` / `CHECKOUT_CONFIG` names one (if it exists).
@@ -24,29 +24,6 @@ pub struct Overrides {
     pub data_dir: Option<PathBuf>,
     /// `--sandbox-public`: sandbox mode may listen on a non-loopback address.
     pub sandbox_public: bool,
-}
-
-/// A configuration problem, naming the key and where its value came from.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ConfigError {
-    /// A key has a bad value (or is unknown / missing).
-    #[error("config error: {key}: {message}{}", origin.as_ref().map(|o| format!(" (set by {o})")).unwrap_or_default())]
-    Key {
-        /// Dotted key, e.g. `gateway.digest`.
-        key: String,
-        /// What is wrong.
-        message: String,
-        /// The file, environment variable or flag the value came from.
-        origin: Option<String>,
-    },
-    /// The config file could not be read or parsed.
-    #[error("config error: {path}: {message}")]
-    File {
-        /// The file.
-        path: String,
-        /// What is wrong.
-        message: String,
-    },
 }
 
 /// Loads the configuration from the process environment, the config file and `overrides`.
@@ -122,79 +99,13 @@ pub fn load_from(
             "--sandbox-public",
         )?;
     }
-    let raw: RawConfig = serde_path_to_error::deserialize(Value::Table(layers.table.clone()))
+    let raw: RawConfig = serde_path_to_error::deserialize(Value::Table(layers.table().clone()))
         .map_err(|e| {
             let key = e.path().to_string();
             let message = e.into_inner().message().to_owned();
             layers.error(&key, message)
         })?;
     super::validate::Validator::new(&layers).config(raw)
-}
-
-/// The merged table and where each value came from.
-#[derive(Default)]
-pub(super) struct Layers {
-    table: Table,
-    origins: BTreeMap<String, String>,
-}
-
-impl Layers {
-    fn merge_file(&mut self, table: Table, origin: &str) {
-        fn walk(prefix: &str, table: &Table, origin: &str, out: &mut BTreeMap<String, String>) {
-            for (k, v) in table {
-                let key = if prefix.is_empty() {
-                    k.clone()
-                } else {
-                    format!("{prefix}.{k}")
-                };
-                if let Value::Table(inner) = v {
-                    walk(&key, inner, origin, out);
-                } else {
-                    out.insert(key, origin.to_owned());
-                }
-            }
-        }
-        walk("", &table, origin, &mut self.origins);
-        self.table = table;
-    }
-
-    fn set(&mut self, path: &[String], value: &str, origin: &str) -> Result<(), ConfigError> {
-        let key = path.join(".");
-        let Some((last, parents)) = path.split_last() else {
-            return Ok(());
-        };
-        let mut table = &mut self.table;
-        for (i, part) in parents.iter().enumerate() {
-            let entry = table
-                .entry(part.clone())
-                .or_insert_with(|| Value::Table(Table::new()));
-            table = match entry {
-                Value::Table(t) => t,
-                _ => {
-                    return Err(ConfigError::Key {
-                        key: path[..=i].join("."),
-                        message: "is a value, not a section".to_owned(),
-                        origin: Some(origin.to_owned()),
-                    });
-                }
-            };
-        }
-        table.insert(last.clone(), Value::String(value.to_owned()));
-        self.origins.insert(key, origin.to_owned());
-        Ok(())
-    }
-
-    pub(super) fn error(&self, key: &str, message: impl Into<String>) -> ConfigError {
-        ConfigError::Key {
-            key: key.to_owned(),
-            message: message.into(),
-            origin: self.origins.get(key).cloned(),
-        }
-    }
-
-    pub(super) fn is_set(&self, key: &str) -> bool {
-        self.origins.contains_key(key)
-    }
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@
 //! from the product contract: `CHECKOUT_API_KEY` (= `server.api_key`) and `DATABASE_URL`.
 //! `docs/merchant-api.md` lists every key.
 
+mod layers;
 mod load;
 mod net;
 mod raw;
@@ -21,10 +22,11 @@ use std::time::Duration;
 
 use shared::{AccountUuid, BankCode, HttpUrl, LifetimeSecs, Method};
 
-use crate::sandbox::DigestMode;
 use crate::signing::Digest;
+use crate::signing::DigestMode;
 
-pub use load::{ConfigError, Overrides, load, load_from};
+pub use layers::ConfigError;
+pub use load::{Overrides, load, load_from};
 pub use net::{IpNet, IpNetError};
 pub use webhooks::{RetryPolicy, WebhookEndpoint, WebhooksConfig};
 

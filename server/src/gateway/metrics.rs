@@ -1,13 +1,20 @@
 //! Gateway calls by path and outcome: counters of calls and failures, and a latency histogram
-//! (exposed at `/metrics` through [`Collector`]).
+//! (exposed at `/metrics` once [`GatewayMetrics::register`]ed).
 
-use std::collections::BTreeMap;
-use std::sync::Mutex;
 use std::time::Duration;
 
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::histogram::Histogram;
+
 use super::GatewayError;
-use crate::metrics::histogram::UPSTREAM_BUCKETS;
-use crate::metrics::{Collector, Exposition, Histogram, Kind};
+use crate::metrics::{Metrics, MetricsError};
+
+/// Buckets of gateway call durations (seconds): up to the longest per-call timeout.
+const BUCKETS: [f64; 13] = [
+    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0,
+];
 
 /// Calls and failures of one gateway path.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -18,23 +25,34 @@ pub struct CallCount {
     pub failures: u64,
 }
 
-/// The families this collector writes.
-pub const FAMILIES: [&str; 3] = [
-    "checkout_gateway_calls_total",
-    "checkout_gateway_failures_total",
-    "checkout_gateway_request_duration_seconds",
-];
-
-#[derive(Debug, Default)]
-struct Counts {
-    calls: BTreeMap<&'static str, CallCount>,
-    latency: BTreeMap<(&'static str, &'static str), Histogram>,
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct Path {
+    path: &'static str,
 }
 
-/// Per-path call counters and per path and outcome latencies.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct PathOutcome {
+    path: &'static str,
+    outcome: &'static str,
+}
+
+/// Per-path call counters and per path and outcome latencies. Cheap to clone; clones share
+/// the numbers.
+#[derive(Debug, Clone)]
 pub struct GatewayMetrics {
-    counts: Mutex<Counts>,
+    calls: Family<Path, Counter>,
+    failures: Family<Path, Counter>,
+    latency: Family<PathOutcome, Histogram, fn() -> Histogram>,
+}
+
+impl Default for GatewayMetrics {
+    fn default() -> GatewayMetrics {
+        GatewayMetrics {
+            calls: Family::default(),
+            failures: Family::default(),
+            latency: Family::new_with_constructor(|| Histogram::new(BUCKETS)),
+        }
+    }
 }
 
 /// The `outcome` label of a call: `ok`, or what kind of failure.
@@ -53,74 +71,53 @@ pub fn outcome(error: Option<&GatewayError>) -> &'static str {
 }
 
 impl GatewayMetrics {
+    /// Exposes the three families on `metrics`.
+    pub fn register(&self, metrics: &Metrics) -> Result<(), MetricsError> {
+        metrics.register(
+            "checkout_gateway_calls",
+            "Signed calls to the gateway, by path",
+            self.calls.clone(),
+        )?;
+        metrics.register(
+            "checkout_gateway_failures",
+            "Gateway calls that failed, by path",
+            self.failures.clone(),
+        )?;
+        metrics.register(
+            "checkout_gateway_request_duration_seconds",
+            "Gateway call latency (signing excluded), by path and outcome",
+            self.latency.clone(),
+        )
+    }
+
     pub(super) fn record(
         &self,
         path: &'static str,
         error: Option<&GatewayError>,
         elapsed: Duration,
     ) {
-        let Ok(mut counts) = self.counts.lock() else {
-            return;
-        };
-        let count = counts.calls.entry(path).or_default();
-        count.calls += 1;
+        let labels = Path { path };
+        self.calls.get_or_create(&labels).inc();
+        // Created at 0 with the first call, so every path called shows its failures.
+        let failures = self.failures.get_or_create(&labels);
         if error.is_some() {
-            count.failures += 1;
+            failures.inc();
         }
-        counts
-            .latency
-            .entry((path, outcome(error)))
-            .or_insert_with(|| Histogram::new(UPSTREAM_BUCKETS))
-            .observe(elapsed);
+        self.latency
+            .get_or_create(&PathOutcome {
+                path,
+                outcome: outcome(error),
+            })
+            .observe(elapsed.as_secs_f64());
     }
 
     /// Counters of `path` (e.g. `v1/payment/status`).
-    pub fn get(&self, path: &str) -> CallCount {
-        self.counts
-            .lock()
-            .ok()
-            .and_then(|c| c.calls.get(path).copied())
-            .unwrap_or_default()
-    }
-
-    /// Every path's counters, sorted by path.
-    pub fn snapshot(&self) -> Vec<(&'static str, CallCount)> {
-        self.counts
-            .lock()
-            .map(|c| c.calls.iter().map(|(p, c)| (*p, *c)).collect())
-            .unwrap_or_default()
-    }
-}
-
-impl Collector for GatewayMetrics {
-    fn collect(&self, out: &mut Exposition) {
-        let Ok(counts) = self.counts.lock() else {
-            return;
-        };
-        let [calls, failures, duration] = FAMILIES;
-        out.family(
-            calls,
-            "Signed calls to the gateway, by path.",
-            Kind::Counter,
-        );
-        for (path, count) in &counts.calls {
-            out.sample(calls, &[("path", path)], count.calls as f64);
-        }
-        out.family(
-            failures,
-            "Gateway calls that failed, by path.",
-            Kind::Counter,
-        );
-        for (path, count) in &counts.calls {
-            out.sample(failures, &[("path", path)], count.failures as f64);
-        }
-        out.family(
-            duration,
-            "Gateway call latency (signing excluded), by path and outcome.",
-            Kind::Histogram,
-        );
-        for ((path, outcome), histogram) in &counts.latency {
-            out.histogram(duration, &[("path", path), ("outcome", outcome)], histogram);
+    pub fn get(&self, path: &'static str) -> CallCount {
+        let labels = Path { path };
+        let count = |family: &Family<Path, Counter>| family.get(&labels).map_or(0, |c| c.get());
+        CallCount {
+            calls: count(&self.calls),
+            failures: count(&self.failures),
         }
     }
 }

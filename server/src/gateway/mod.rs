@@ -28,9 +28,6 @@ pub use error::{GatewayError, UNAUTHENTICATED_HINT};
 pub use metrics::{CallCount, GatewayMetrics};
 pub use payouts::PayoutOutcome;
 
-/// The metric families [`GatewayMetrics`] writes (for registering it at `/metrics`).
-pub const METRIC_FAMILIES: [&str; 3] = metrics::FAMILIES;
-
 use crate::signing::{Digest, PrivateKey};
 use crate::telemetry::RequestId;
 
@@ -71,7 +68,7 @@ pub struct GatewayClient {
 struct Inner {
     http: reqwest::Client,
     settings: GatewaySettings,
-    metrics: Arc<GatewayMetrics>,
+    metrics: GatewayMetrics,
 }
 
 /// How a create ended.
@@ -113,7 +110,7 @@ impl GatewayClient {
             inner: Arc::new(Inner {
                 http,
                 settings,
-                metrics: Arc::new(GatewayMetrics::default()),
+                metrics: GatewayMetrics::default(),
             }),
         })
     }
@@ -123,14 +120,9 @@ impl GatewayClient {
         self.inner.settings.account
     }
 
-    /// Call counters, for `/metrics` and tests.
+    /// Call counters and latencies, for `/metrics` and tests.
     pub fn metrics(&self) -> &GatewayMetrics {
         &self.inner.metrics
-    }
-
-    /// The counters as a shared handle, to register with [`crate::metrics::Metrics`].
-    pub fn metrics_handle(&self) -> Arc<GatewayMetrics> {
-        Arc::clone(&self.inner.metrics)
     }
 
     /// `POST v1/payment`; on an unknown outcome, looks the `order_id` up before answering.

@@ -3,45 +3,86 @@
 //! (`/api/v1/checkout/{token}`), never from the raw path, so no token or id reaches them and
 //! the number of series stays bounded.
 
-use std::collections::BTreeMap;
-use std::sync::Mutex;
 use std::time::Duration;
 
 use axum::http::Method;
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::histogram::Histogram;
 
-use super::Collector;
-use super::histogram::{HTTP_BUCKETS, Histogram};
-use super::text::{Exposition, Kind};
+use super::{Metrics, MetricsError};
 
 /// The `route` label of requests that matched no route (404s, probes of random paths).
 pub const UNMATCHED: &str = "unmatched";
 
-#[derive(Debug)]
-struct Series {
-    by_status: BTreeMap<u16, u64>,
-    durations: Histogram,
+/// Buckets of our own request durations (seconds).
+pub const BUCKETS: [f64; 13] = [
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct Answered {
+    route: String,
+    method: &'static str,
+    status: u16,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct Timed {
+    route: String,
+    method: &'static str,
 }
 
 /// Request counters and durations; recorded by the request layer.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone)]
 pub struct HttpMetrics {
-    series: Mutex<BTreeMap<(String, &'static str), Series>>,
+    requests: Family<Answered, Counter>,
+    durations: Family<Timed, Histogram, fn() -> Histogram>,
+}
+
+impl Default for HttpMetrics {
+    fn default() -> HttpMetrics {
+        HttpMetrics {
+            requests: Family::default(),
+            durations: Family::new_with_constructor(|| Histogram::new(BUCKETS)),
+        }
+    }
 }
 
 impl HttpMetrics {
+    /// Registers both families on `metrics`.
+    pub(super) fn register(&self, metrics: &Metrics) -> Result<(), MetricsError> {
+        metrics.register(
+            "checkout_http_requests",
+            "HTTP requests answered, by route template, method and status code",
+            self.requests.clone(),
+        )?;
+        metrics.register(
+            "checkout_http_request_duration_seconds",
+            "Time to answer a request (until the response head; streams excluded), by route template and method",
+            self.durations.clone(),
+        )
+    }
+
     /// Records one answered request. `route` is the matched template (`None`: no route
     /// matched).
     pub fn record(&self, route: Option<&str>, method: &Method, status: u16, elapsed: Duration) {
-        let Ok(mut series) = self.series.lock() else {
-            return;
-        };
-        let key = (route.unwrap_or(UNMATCHED).to_owned(), method_label(method));
-        let entry = series.entry(key).or_insert_with(|| Series {
-            by_status: BTreeMap::new(),
-            durations: Histogram::new(HTTP_BUCKETS),
-        });
-        *entry.by_status.entry(status).or_default() += 1;
-        entry.durations.observe(elapsed);
+        let route = route.unwrap_or(UNMATCHED).to_owned();
+        let method = method_label(method);
+        self.durations
+            .get_or_create(&Timed {
+                route: route.clone(),
+                method,
+            })
+            .observe(elapsed.as_secs_f64());
+        self.requests
+            .get_or_create(&Answered {
+                route,
+                method,
+                status,
+            })
+            .inc();
     }
 }
 
@@ -56,40 +97,5 @@ fn method_label(method: &Method) -> &'static str {
         Method::PATCH => "PATCH",
         Method::DELETE => "DELETE",
         _ => "other",
-    }
-}
-
-impl Collector for HttpMetrics {
-    fn collect(&self, out: &mut Exposition) {
-        let Ok(series) = self.series.lock() else {
-            return;
-        };
-        out.family(
-            "checkout_http_requests_total",
-            "HTTP requests answered, by route template, method and status code.",
-            Kind::Counter,
-        );
-        for ((route, method), s) in series.iter() {
-            for (status, n) in &s.by_status {
-                let status = status.to_string();
-                out.sample(
-                    "checkout_http_requests_total",
-                    &[("route", route), ("method", method), ("status", &status)],
-                    *n as f64,
-                );
-            }
-        }
-        out.family(
-            "checkout_http_request_duration_seconds",
-            "Time to answer a request (until the response head; streams excluded), by route template and method.",
-            Kind::Histogram,
-        );
-        for ((route, method), s) in series.iter() {
-            out.histogram(
-                "checkout_http_request_duration_seconds",
-                &[("route", route), ("method", method)],
-                &s.durations,
-            );
-        }
     }
 }

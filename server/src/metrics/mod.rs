@@ -1,45 +1,42 @@
-//! Prometheus metrics: one [`Metrics`] handle in the app state, rendered by `GET /metrics` in
-//! the text exposition format ([`text`]).
+//! Prometheus metrics on the `prometheus-client` crate: one [`Metrics`] handle in the app state,
+//! rendered by `GET /metrics` in the Prometheus text format 0.0.4 ([`CONTENT_TYPE`]).
 //!
-//! What is exposed comes from three kinds of sources, all registered on the handle:
-//! * [`Collector`]s keep their own numbers and write them at scrape time (our HTTP requests,
-//!   [`http::HttpMetrics`]; the gateway client's calls and latencies);
-//! * gauges computed at scrape time by a callback, possibly async (sessions by status from
-//!   the store, SSE subscribers): [`Metrics::gauge_fn`];
-//! * counters other modules bump: [`Metrics::counter`] returns a [`Counter`].
+//! Two kinds of families are registered on the handle:
+//! * metrics that live in memory and are bumped where things happen (counters and histograms
+//!   of the crate, usually in a [`Family`] by labels): [`Metrics::register`]. Our own HTTP
+//!   requests ([`HttpMetrics`]) are registered by [`Metrics::new`];
+//! * gauges counted at scrape time by an async callback (sessions by status from the store,
+//!   SSE subscribers): [`Metrics::gauge_fn`]. They go into a registry made for each scrape, so
+//!   a gauge whose callback failed is simply absent rather than stale.
 //!
 //! Names must be valid Prometheus names and unique; registration fails otherwise, so a clash
 //! shows at start-up rather than as a broken scrape.
 
-pub mod checkout;
-pub mod histogram;
 pub mod http;
-pub mod text;
 
 #[cfg(test)]
 mod tests;
 
-use std::collections::BTreeMap;
+use std::collections::BTreeSet;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, RwLock};
 
 use futures_util::future::join_all;
+use prometheus_client::encoding::prometheus_text;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::registry::{Metric, Registry};
 
-pub use histogram::Histogram;
 pub use http::HttpMetrics;
-pub use text::{CONTENT_TYPE, Exposition, Kind};
+pub use prometheus_client::encoding::prometheus_text::CONTENT_TYPE;
 
-/// Writes metric families into a scrape. Implementations keep their numbers in memory; a
-/// scrape must not block on I/O (use [`Metrics::gauge_fn`] for that).
-pub trait Collector: Send + Sync + fmt::Debug {
-    /// Writes this collector's families (each family contiguous, headers first).
-    fn collect(&self, out: &mut Exposition);
-}
+/// Label pairs of one gauge sample (names as registered, values as counted).
+pub type GaugeLabels = Vec<(&'static str, String)>;
 
-/// Samples of a gauge: label pairs (names as registered) and value.
-pub type GaugeSamples = Vec<(Vec<(&'static str, String)>, f64)>;
+/// Samples of a gauge: label pairs and value.
+pub type GaugeSamples = Vec<(GaugeLabels, i64)>;
 
 /// The future a gauge callback returns.
 pub type GaugeFuture = Pin<Box<dyn Future<Output = Result<GaugeSamples, String>> + Send>>;
@@ -50,9 +47,9 @@ type GaugeCallback = Arc<dyn Fn() -> GaugeFuture + Send + Sync>;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MetricsError {
     /// Not `[a-zA-Z_:][a-zA-Z0-9_:]*`.
-    #[error("invalid metric or label name {0:?}")]
+    #[error("invalid metric name {0:?}")]
     InvalidName(String),
-    /// Another source already exposes this name.
+    /// Another family already has this name.
     #[error("metric {0:?} is already registered")]
     Duplicate(String),
 }
@@ -63,16 +60,15 @@ pub struct Metrics {
     inner: Arc<Inner>,
 }
 
-#[derive(Default)]
 struct Inner {
-    http: Arc<HttpMetrics>,
-    names: Mutex<Vec<String>>,
-    collectors: RwLock<Vec<Arc<dyn Collector>>>,
-    gauges: RwLock<Vec<Gauge>>,
+    http: HttpMetrics,
+    registry: RwLock<Registry>,
+    names: Mutex<BTreeSet<String>>,
+    gauges: RwLock<Vec<ScrapeGauge>>,
 }
 
 #[derive(Clone)]
-struct Gauge {
+struct ScrapeGauge {
     name: &'static str,
     help: &'static str,
     callback: GaugeCallback,
@@ -93,12 +89,6 @@ impl Default for Metrics {
     }
 }
 
-/// Families of the HTTP collector (registered by [`Metrics::new`]).
-const HTTP_FAMILIES: [&str; 2] = [
-    "checkout_http_requests_total",
-    "checkout_http_request_duration_seconds",
-];
-
 /// Exposed when a gauge callback failed during this scrape (its family is then left out).
 const COLLECT_ERRORS: &str = "checkout_metrics_collect_errors";
 
@@ -106,11 +96,15 @@ impl Metrics {
     /// A registry with the HTTP request metrics in it.
     pub fn new() -> Metrics {
         let metrics = Metrics {
-            inner: Arc::new(Inner::default()),
+            inner: Arc::new(Inner {
+                http: HttpMetrics::default(),
+                registry: RwLock::new(Registry::default()),
+                names: Mutex::new(BTreeSet::from([COLLECT_ERRORS.to_owned()])),
+                gauges: RwLock::new(Vec::new()),
+            }),
         };
-        let http: Arc<dyn Collector> = metrics.inner.http.clone();
         // Fixed, valid and distinct names: this cannot fail.
-        let _ = metrics.register(&HTTP_FAMILIES, http);
+        let _ = metrics.inner.http.register(&metrics);
         metrics
     }
 
@@ -119,15 +113,18 @@ impl Metrics {
         &self.inner.http
     }
 
-    /// Adds a collector exposing the families `names`.
+    /// Adds a metric kept in memory (a counter, a histogram, a [`Family`] of them). `name` is
+    /// the family's name as the crate takes it: a counter's without `_total`, which the
+    /// exposition adds. `help` is one sentence without the final period (the crate adds it).
     pub fn register(
         &self,
-        names: &[&str],
-        collector: Arc<dyn Collector>,
+        name: &'static str,
+        help: &'static str,
+        metric: impl Metric,
     ) -> Result<(), MetricsError> {
-        self.claim(names)?;
-        if let Ok(mut collectors) = self.inner.collectors.write() {
-            collectors.push(collector);
+        self.claim(name)?;
+        if let Ok(mut registry) = self.inner.registry.write() {
+            registry.register(name, help, metric);
         }
         Ok(())
     }
@@ -138,11 +135,11 @@ impl Metrics {
     ///
     /// ```ignore
     /// let store = store.clone();
-    /// metrics.gauge_fn("checkout_payouts", "Payouts by status.", move || {
+    /// metrics.gauge_fn("checkout_payouts", "Payouts by status", move || {
     ///     let store = store.clone();
     ///     async move {
     ///         let counts = store.payout_counts().await.map_err(|e| e.to_string())?;
-    ///         Ok(counts.into_iter().map(|(s, n)| (vec![("status", s)], n as f64)).collect())
+    ///         Ok(counts.into_iter().map(|(s, n)| (vec![("status", s)], n)).collect())
     ///     }
     /// })?;
     /// ```
@@ -156,10 +153,10 @@ impl Metrics {
         F: Fn() -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<GaugeSamples, String>> + Send + 'static,
     {
-        self.claim(&[name])?;
+        self.claim(name)?;
         let callback: GaugeCallback = Arc::new(move || Box::pin(callback()) as GaugeFuture);
         if let Ok(mut gauges) = self.inner.gauges.write() {
-            gauges.push(Gauge {
+            gauges.push(ScrapeGauge {
                 name,
                 help,
                 callback,
@@ -168,57 +165,25 @@ impl Metrics {
         Ok(())
     }
 
-    /// A counter other modules bump, with these label names (may be empty).
-    pub fn counter(
-        &self,
-        name: &'static str,
-        help: &'static str,
-        labels: &'static [&'static str],
-    ) -> Result<Counter, MetricsError> {
-        if let Some(bad) = labels.iter().find(|l| !text::valid_name(l) || **l == "le") {
-            return Err(MetricsError::InvalidName((*bad).to_owned()));
-        }
-        let counter = Counter {
-            inner: Arc::new(CounterInner {
-                name,
-                help,
-                labels,
-                values: Mutex::new(BTreeMap::new()),
-            }),
-        };
-        self.register(&[name], Arc::new(counter.clone()))?;
-        Ok(counter)
-    }
-
     /// The exposition of everything registered, gauges computed now.
     pub async fn render(&self) -> String {
-        let gauges: Vec<Gauge> = self
+        let gauges: Vec<ScrapeGauge> = self
             .inner
             .gauges
             .read()
             .map(|g| g.clone())
             .unwrap_or_default();
         let values = join_all(gauges.iter().map(|g| (g.callback)())).await;
-        let mut out = Exposition::new();
-        let collectors: Vec<Arc<dyn Collector>> = self
-            .inner
-            .collectors
-            .read()
-            .map(|c| c.clone())
-            .unwrap_or_default();
-        for collector in &collectors {
-            collector.collect(&mut out);
-        }
-        let mut errors = 0_u32;
+        let mut scrape = Registry::default();
+        let mut errors = 0_i64;
         for (gauge, value) in gauges.iter().zip(values) {
             match value {
                 Ok(samples) => {
-                    out.family(gauge.name, gauge.help, Kind::Gauge);
+                    let family = Family::<GaugeLabels, Gauge>::default();
                     for (labels, value) in &samples {
-                        let labels: Vec<(&str, &str)> =
-                            labels.iter().map(|(k, v)| (*k, v.as_str())).collect();
-                        out.sample(gauge.name, &labels, *value);
+                        family.get_or_create(labels).set(*value);
                     }
+                    scrape.register(gauge.name, gauge.help, family);
                 }
                 Err(error) => {
                     errors += 1;
@@ -226,97 +191,68 @@ impl Metrics {
                 }
             }
         }
-        out.family(
+        let collect_errors = Gauge::<i64>::default();
+        collect_errors.set(errors);
+        scrape.register(
             COLLECT_ERRORS,
-            "Gauges that could not be computed in this scrape (left out).",
-            Kind::Gauge,
+            "Gauges that could not be computed in this scrape (left out)",
+            collect_errors,
         );
-        out.sample(COLLECT_ERRORS, &[], f64::from(errors));
-        out.finish()
+
+        let mut text = String::new();
+        // Writing into a String cannot fail.
+        if let Ok(registry) = self.inner.registry.read() {
+            let _ = prometheus_text::encode(&mut text, &registry);
+        }
+        let _ = prometheus_text::encode(&mut text, &scrape);
+        text
     }
 
-    /// Reserves `names`, or says why not.
-    fn claim(&self, names: &[&str]) -> Result<(), MetricsError> {
-        if let Some(bad) = names.iter().find(|n| !text::valid_name(n)) {
-            return Err(MetricsError::InvalidName((*bad).to_owned()));
+    /// Reserves `name`, or says why not.
+    fn claim(&self, name: &str) -> Result<(), MetricsError> {
+        if !valid_name(name) {
+            return Err(MetricsError::InvalidName(name.to_owned()));
         }
         let Ok(mut taken) = self.inner.names.lock() else {
             return Ok(());
         };
-        for name in names {
-            if *name == COLLECT_ERRORS || taken.iter().any(|t| t == name) {
-                return Err(MetricsError::Duplicate((*name).to_owned()));
-            }
+        if !taken.insert(name.to_owned()) {
+            return Err(MetricsError::Duplicate(name.to_owned()));
         }
-        taken.extend(names.iter().map(|n| (*n).to_owned()));
         Ok(())
     }
 }
 
-/// A counter registered with [`Metrics::counter`]. Cheap to clone.
-#[derive(Clone)]
-pub struct Counter {
-    inner: Arc<CounterInner>,
-}
-
-struct CounterInner {
-    name: &'static str,
-    help: &'static str,
-    labels: &'static [&'static str],
-    values: Mutex<BTreeMap<Vec<String>, u64>>,
-}
-
-impl fmt::Debug for Counter {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Counter")
-            .field("name", &self.inner.name)
-            .finish_non_exhaustive()
-    }
-}
-
-impl Counter {
-    /// Adds one to the series with these label values (one per registered label name, in
-    /// order; keep their set small and never put ids or tokens in them).
-    pub fn inc(&self, label_values: &[&str]) {
-        self.inc_by(label_values, 1);
-    }
-
-    /// Adds `n`.
-    pub fn inc_by(&self, label_values: &[&str], n: u64) {
-        debug_assert_eq!(label_values.len(), self.inner.labels.len());
-        if let Ok(mut values) = self.inner.values.lock() {
-            let key = label_values.iter().map(|v| (*v).to_owned()).collect();
-            *values.entry(key).or_default() += n;
-        }
-    }
-
-    /// The current value of one series (0 when never bumped).
-    pub fn get(&self, label_values: &[&str]) -> u64 {
-        let key: Vec<String> = label_values.iter().map(|v| (*v).to_owned()).collect();
-        self.inner
-            .values
-            .lock()
-            .ok()
-            .and_then(|v| v.get(&key).copied())
-            .unwrap_or_default()
-    }
-}
-
-impl Collector for Counter {
-    fn collect(&self, out: &mut Exposition) {
-        let inner = &self.inner;
-        out.family(inner.name, inner.help, Kind::Counter);
-        let Ok(values) = inner.values.lock() else {
-            return;
-        };
-        for (label_values, n) in values.iter() {
-            let labels: Vec<(&str, &str)> = inner
-                .labels
+/// One sample per value of `label`: every `known` one (0 when absent from `counts`), then
+/// any other value counted (so a value added later still shows).
+pub fn with_zeros<'a>(
+    label: &'static str,
+    known: impl IntoIterator<Item = &'a str>,
+    counts: Vec<(String, i64)>,
+) -> GaugeSamples {
+    let mut samples: GaugeSamples = known
+        .into_iter()
+        .map(|value| {
+            let n = counts
                 .iter()
-                .copied()
-                .zip(label_values.iter().map(String::as_str))
-                .collect();
-            out.sample(inner.name, &labels, *n as f64);
+                .find(|(v, _)| v == value)
+                .map_or(0, |(_, n)| *n);
+            (vec![(label, value.to_owned())], n)
+        })
+        .collect();
+    for (value, n) in counts {
+        if !samples.iter().any(|(labels, _)| labels[0].1 == value) {
+            samples.push((vec![(label, value)], n));
         }
     }
+    samples
+}
+
+/// Whether `name` is a valid metric name (`[a-zA-Z_:][a-zA-Z0-9_:]*`).
+fn valid_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_' || c == ':')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':')
 }

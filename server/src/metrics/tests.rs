@@ -1,6 +1,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 //! The exposition text: route-template labels (no tokens), cumulative histogram buckets,
-//! escaping, registration rules, gauges that fail.
+//! escaping, registration rules, gauges that fail, statuses with zeros.
 
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -12,7 +12,10 @@ use axum::middleware::from_fn;
 use axum::routing::{get, post};
 use tower::ServiceExt as _;
 
-use super::histogram::HTTP_BUCKETS;
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+
+use super::http::BUCKETS as HTTP_BUCKETS;
 use super::*;
 use crate::routes::layers::record_request;
 
@@ -142,20 +145,24 @@ async fn requests_are_labelled_by_route_template_never_the_raw_path() {
     );
 }
 
-#[test]
-fn histogram_buckets_are_cumulative_ascending_and_end_at_the_count() {
-    let mut histogram = Histogram::new(HTTP_BUCKETS);
+#[tokio::test]
+async fn histogram_buckets_are_cumulative_ascending_and_end_at_the_count() {
+    let metrics = Metrics::new();
     for ms in [0, 1, 3, 3, 40, 700, 2_000, 60_000] {
-        histogram.observe(Duration::from_millis(ms));
+        metrics.http().record(
+            Some("/x"),
+            &axum::http::Method::GET,
+            200,
+            Duration::from_millis(ms),
+        );
     }
-    let mut out = Exposition::new();
-    out.family("t_seconds", "Test.", Kind::Histogram);
-    out.histogram("t_seconds", &[("route", "/x")], &histogram);
-    let text = out.finish();
+    let text = metrics.render().await;
     let samples = well_formed(&text);
+    let series = "checkout_http_request_duration_seconds";
+    let labels = "route=\"/x\",method=\"GET\"";
     let buckets: Vec<(f64, f64)> = samples
         .iter()
-        .filter(|l| l.starts_with("t_seconds_bucket"))
+        .filter(|l| l.starts_with(&format!("{series}_bucket{{{labels}")))
         .map(|l| {
             let le = l.split("le=\"").nth(1).unwrap().split('"').next().unwrap();
             let le = if le == "+Inf" {
@@ -172,29 +179,33 @@ fn histogram_buckets_are_cumulative_ascending_and_end_at_the_count() {
         assert!(pair[0].1 <= pair[1].1, "counts not cumulative: {pair:?}");
     }
     assert_eq!(buckets.last().unwrap(), &(f64::INFINITY, 8.0));
-    assert_eq!(value(&text, "t_seconds_count{route=\"/x\"}"), Some(8.0));
+    let sample =
+        |suffix: &str, extra: &str| value(&text, &format!("{series}_{suffix}{{{labels}{extra}}}"));
+    assert_eq!(sample("count", ""), Some(8.0));
     // 1 ms lands in the 0.001 bucket (upper bounds are inclusive); 60 s only in +Inf.
-    assert_eq!(
-        value(&text, "t_seconds_bucket{route=\"/x\",le=\"0.001\"}"),
-        Some(2.0)
-    );
-    assert_eq!(
-        value(&text, "t_seconds_bucket{route=\"/x\",le=\"10\"}"),
-        Some(7.0)
-    );
-    let sum = value(&text, "t_seconds_sum{route=\"/x\"}").unwrap();
+    assert_eq!(sample("bucket", ",le=\"0.001\""), Some(2.0));
+    assert_eq!(sample("bucket", ",le=\"10\""), Some(7.0));
+    let sum = sample("sum", "").unwrap();
     assert!((sum - 62.747).abs() < 1e-9, "{sum}");
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct Kind {
+    kind: String,
 }
 
 #[tokio::test]
 async fn counters_escape_label_values_and_registration_refuses_clashes() {
     let metrics = Metrics::new();
-    let counter = metrics
-        .counter("checkout_test_events_total", "Test events.", &["kind"])
+    let counter = Family::<Kind, Counter>::default();
+    metrics
+        .register("checkout_test_events", "Test events", counter.clone())
         .unwrap();
-    counter.inc(&["quote\" back\\ line\nend"]);
-    counter.inc_by(&["plain"], 4);
-    assert_eq!(counter.get(&["plain"]), 4);
+    let kind = |k: &str| Kind { kind: k.to_owned() };
+    counter
+        .get_or_create(&kind("quote\" back\\ line\nend"))
+        .inc();
+    counter.get_or_create(&kind("plain")).inc_by(4);
     let text = metrics.render().await;
     well_formed(&text);
     assert!(
@@ -208,20 +219,24 @@ async fn counters_escape_label_values_and_registration_refuses_clashes() {
 
     assert_eq!(
         metrics
-            .counter("checkout_test_events_total", "Again.", &[])
+            .register("checkout_test_events", "Again", Counter::<u64>::default())
             .unwrap_err(),
-        MetricsError::Duplicate("checkout_test_events_total".into())
+        MetricsError::Duplicate("checkout_test_events".into())
     );
     assert!(matches!(
-        metrics.counter("checkout_http_requests_total", "Taken by HTTP.", &[]),
+        metrics.gauge_fn("checkout_http_requests", "Taken by HTTP", || async {
+            Ok(Vec::new())
+        }),
         Err(MetricsError::Duplicate(_))
     ));
     assert!(matches!(
-        metrics.counter("bad-name", "x", &[]),
-        Err(MetricsError::InvalidName(_))
+        metrics.gauge_fn(COLLECT_ERRORS, "Taken by the scrape", || async {
+            Ok(Vec::new())
+        }),
+        Err(MetricsError::Duplicate(_))
     ));
     assert!(matches!(
-        metrics.counter("checkout_ok_total", "x", &["le"]),
+        metrics.register("bad-name", "x", Counter::<u64>::default()),
         Err(MetricsError::InvalidName(_))
     ));
 }
@@ -236,7 +251,7 @@ async fn gauges_are_computed_at_scrape_and_a_failing_one_is_left_out() {
     metrics
         .gauge_fn("checkout_test_depth", "Test depth.", move || {
             let n = seen.load(Ordering::SeqCst);
-            async move { Ok(vec![(vec![("queue", "a".to_owned())], n as f64)]) }
+            async move { Ok(vec![(vec![("queue", "a".to_owned())], n as i64)]) }
         })
         .unwrap();
     metrics
@@ -252,4 +267,22 @@ async fn gauges_are_computed_at_scrape_and_a_failing_one_is_left_out() {
     depth.store(9, Ordering::SeqCst);
     let text = metrics.render().await;
     assert_eq!(value(&text, "checkout_test_depth{queue=\"a\"}"), Some(9.0));
+}
+
+#[test]
+fn every_known_status_has_a_sample_and_unknown_ones_are_kept() {
+    let counts = vec![("paid".to_owned(), 3), ("odd".to_owned(), 1)];
+    let samples = with_zeros("status", ["open", "paid"], counts);
+    let pairs: Vec<(&str, &str, i64)> = samples
+        .iter()
+        .map(|(labels, n)| (labels[0].0, labels[0].1.as_str(), *n))
+        .collect();
+    assert_eq!(
+        pairs,
+        [
+            ("status", "open", 0),
+            ("status", "paid", 3),
+            ("status", "odd", 1)
+        ]
+    );
 }

@@ -23,23 +23,33 @@ use tokio::task::JoinHandle;
 
 use crate::clock::Clock;
 use crate::config::WebhooksConfig;
-use crate::metrics::{Counter, Metrics, MetricsError};
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+
+use crate::metrics::{Metrics, MetricsError};
 use crate::store::Store;
+use crate::store::outbox::NextStep;
 
 pub use deliver::{DELIVERY_USER_AGENT, Deliverer};
 pub use events::Events;
 
 /// The outbox's metrics: the depth gauge (computed at scrape time) and the attempts counter
 /// the worker bumps. Cheap to clone.
-#[derive(Clone, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct OutboxMetrics {
-    attempts: Option<Counter>,
+    attempts: Option<Family<AttemptOutcome, Counter>>,
 }
 
-impl std::fmt::Debug for OutboxMetrics {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("OutboxMetrics").finish_non_exhaustive()
-    }
+/// The `outcome` label of a delivery attempt: `delivered`, `retry`, `failed`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct AttemptOutcome {
+    outcome: &'static str,
+}
+
+impl AttemptOutcome {
+    /// Every outcome, shown at 0 before the first attempt.
+    const ALL: [&'static str; 3] = ["delivered", "retry", "failed"];
 }
 
 impl OutboxMetrics {
@@ -49,23 +59,41 @@ impl OutboxMetrics {
         let depth = store.clone();
         metrics.gauge_fn(
             "checkout_outbox_pending_events",
-            "Events for the merchant's webhook not yet delivered nor given up (counted at scrape time).",
+            "Events for the merchant's webhook not yet delivered nor given up (counted at scrape time)",
             move || {
                 let store = depth.clone();
                 async move {
                     let n = store.pending_event_count().await.map_err(|e| e.to_string())?;
-                    Ok(vec![(Vec::new(), n as f64)])
+                    Ok(vec![(Vec::new(), i64::try_from(n).unwrap_or(i64::MAX))])
                 }
             },
         )?;
-        let attempts = metrics.counter(
-            "checkout_webhook_attempts_total",
-            "Webhook delivery attempts by what followed: delivered, retry, failed.",
-            &["outcome"],
+        let attempts = Family::<AttemptOutcome, Counter>::default();
+        for outcome in AttemptOutcome::ALL {
+            attempts
+                .get_or_create(&AttemptOutcome { outcome })
+                .inc_by(0);
+        }
+        metrics.register(
+            "checkout_webhook_attempts",
+            "Webhook delivery attempts by what followed: delivered, retry, failed",
+            attempts.clone(),
         )?;
         Ok(OutboxMetrics {
             attempts: Some(attempts),
         })
+    }
+
+    /// Counts one delivery attempt by what follows it.
+    fn attempted(&self, next: NextStep) {
+        let outcome = match next {
+            NextStep::Delivered => "delivered",
+            NextStep::RetryAt(_) => "retry",
+            NextStep::GiveUp => "failed",
+        };
+        if let Some(attempts) = &self.attempts {
+            attempts.get_or_create(&AttemptOutcome { outcome }).inc();
+        }
     }
 }
 
@@ -99,7 +127,7 @@ pub fn spawn(
         clock,
         deliverer,
         config,
-        deliveries: metrics.attempts,
+        metrics,
     };
     tokio::spawn(worker.run(shutdown))
 }

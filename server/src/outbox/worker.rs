@@ -6,11 +6,11 @@ use std::sync::Arc;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
+use super::OutboxMetrics;
 use super::backoff;
 use super::deliver::Deliverer;
 use crate::clock::Clock;
 use crate::config::{RetryPolicy, WebhooksConfig};
-use crate::metrics::Counter;
 use crate::store::Store;
 use crate::store::outbox::{AttemptResult, Claimed, NextStep};
 
@@ -21,7 +21,7 @@ pub(super) struct Worker {
     pub clock: Clock,
     pub deliverer: Arc<Deliverer>,
     pub config: WebhooksConfig,
-    pub deliveries: Option<Counter>,
+    pub metrics: OutboxMetrics,
 }
 
 impl Worker {
@@ -92,14 +92,7 @@ impl Worker {
             self.clock.now(),
             rand::random::<f64>(),
         );
-        let outcome = match next {
-            NextStep::Delivered => "delivered",
-            NextStep::RetryAt(_) => "retry",
-            NextStep::GiveUp => "failed",
-        };
-        if let Some(counter) = &self.deliveries {
-            counter.inc(&[outcome]);
-        }
+        self.metrics.attempted(next);
         log_attempt(&event.id, &sent.attempt, next, &self.config.retry);
         let result = AttemptResult {
             attempt: sent.attempt,

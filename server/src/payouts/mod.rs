@@ -25,6 +25,7 @@ mod decide;
 mod error;
 pub mod metrics;
 mod model;
+mod notification;
 pub mod reconciler;
 mod request;
 mod send;

@@ -1,6 +1,6 @@
-//! `GET /metrics`: the Prometheus exposition of [`crate::metrics::Metrics`]. Behind the
-//! merchant API key unless `metrics.public = true` (for operators who restrict it at the
-//! network level instead).
+//! `GET /metrics`: the Prometheus exposition (text format 0.0.4) of
+//! [`crate::metrics::Metrics`]. Behind the merchant API key unless `metrics.public = true` (for
+//! operators who restrict it at the network level instead).
 
 use axum::extract::State;
 use axum::http::header;

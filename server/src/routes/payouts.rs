@@ -8,11 +8,10 @@ use axum::http::request::Parts;
 use super::AppState;
 use super::extract::{ApiJson, Merchant};
 use crate::error::ApiError;
-use crate::notify::Verified;
 use crate::page::ListQuery;
 use crate::payouts::{
-    Applied, BalanceView, IdempotencyKey, IdempotencyKeyError, PayoutBody, PayoutError, PayoutList,
-    PayoutReport, PayoutStatus, PayoutView,
+    BalanceView, IdempotencyKey, IdempotencyKeyError, PayoutBody, PayoutError, PayoutList,
+    PayoutStatus, PayoutView,
 };
 
 /// The `Idempotency-Key` header, checked before the body is read.
@@ -151,48 +150,4 @@ pub async fn balance(
     State(state): State<AppState>,
 ) -> Result<Json<BalanceView>, ApiError> {
     Ok(Json(state.payouts.balance().await?))
-}
-
-/// A verified payout notification (`type=payout`) from `/webhooks/alikassa`: de-duplicated
-/// by its signed content and applied exactly like a payment's. Returns what it did (for the
-/// log and the receipt); an unknown payout is not recorded, so a redelivery gets another
-/// chance once the create answer is stored.
-pub async fn notification(state: &AppState, verified: &Verified) -> Result<&'static str, ApiError> {
-    let store = state.payouts.store();
-    let internal = |e: crate::store::StoreError| ApiError::Internal(e.to_string());
-    if store
-        .receipt_seen(&verified.dedupe_key)
-        .await
-        .map_err(internal)?
-    {
-        tracing::info!(gateway_payout_id = %verified.id, "duplicate payout notification");
-        return Ok("duplicate");
-    }
-    let report = PayoutReport {
-        gateway_payout_id: verified.id,
-        gateway_order_id: verified.order_id.clone(),
-        status: verified.status,
-        paid_amount: verified.paid_amount,
-    };
-    let outcome = match state.payouts.apply_report(&report).await? {
-        Applied::Changed => "changed",
-        Applied::Unchanged => "unchanged",
-        Applied::Conflict => "conflict",
-        Applied::UnknownPayout => {
-            tracing::warn!(gateway_payout_id = %verified.id, "notification for a payout we do not know");
-            return Ok("unknown");
-        }
-    };
-    let now = state.sessions.clock().now();
-    store
-        .record_receipt(
-            &verified.dedupe_key,
-            Some(verified.id),
-            Some(verified.status),
-            outcome,
-            now,
-        )
-        .await
-        .map_err(internal)?;
-    Ok(outcome)
 }

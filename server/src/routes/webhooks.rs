@@ -1,8 +1,10 @@
 //! `/webhooks/alikassa`: gateway notifications by GET query, POST form or POST JSON.
 //!
 //! The signature is verified over the raw received values before anything touches state;
-//! unverifiable → 401 (logged, nothing changes). A redelivery is answered `200 OK` without
-//! effect; the body is always `OK` on success, as the gateway's plugins expect.
+//! unverifiable → 401 (logged, nothing changes). The verified notification goes to its
+//! service (`Sessions` or `Payouts`, `apply_notification`), which applies it at most once: a
+//! redelivery is answered `200 OK` without effect; the body is always `OK` on success, as the
+//! gateway's plugins expect.
 //!
 //! Under a flood ([`super::notify_guard`]): signatures are checked off the async threads a
 //! few at a time (over the queue: `503 server_busy` + `Retry-After`, the gateway retries), and
@@ -12,14 +14,13 @@ use axum::extract::{Request, State};
 use axum::http::header::CONTENT_TYPE;
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use shared::api::StatusSource;
 use shared::gateway::NotificationType;
 
 use super::AppState;
 use super::extract::{ClientIp, is_json, read_body};
 use crate::error::ApiError;
+use crate::notify::receipts::Receipt;
 use crate::notify::{RawNotification, json_fields};
-use crate::sessions::{Applied, StatusReport};
 
 /// Receive a gateway notification.
 #[utoipa::path(method(get, post), path = "/webhooks/alikassa", tag = "gateway",
@@ -70,71 +71,15 @@ pub async fn notification(
     };
     tracing::info!(gateway_payment_id = %verified.id, status = %verified.status,
         variant = verified.variant, digest = %verified.digest, "notification verified");
-    if verified.kind == NotificationType::Payout {
-        let ours = state.sessions.gateway().account();
-        if verified.account.is_some_and(|a| a != ours) {
-            tracing::warn!(account = ?verified.account, "payout notification for another account ignored");
-            return Ok(ok());
-        }
-        let outcome = super::payouts::notification(&state, &verified).await?;
-        tracing::info!(gateway_payout_id = %verified.id, outcome, "payout notification handled");
-        return Ok(ok());
-    }
-    let store = state.sessions.store();
-    // A redelivery of what was already applied: nothing to do. The receipt is written only
-    // after the change it stands for is committed, so an interrupted delivery (the request
-    // cancelled between the two) is processed again rather than taken for a duplicate;
-    // applying twice is harmless because a status already held is `Unchanged`.
-    if store
-        .receipt_seen(&verified.dedupe_key)
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?
-    {
-        tracing::info!(gateway_payment_id = %verified.id, "duplicate notification");
-        return Ok(ok());
-    }
-    let report = StatusReport {
-        gateway_payment_id: verified.id,
-        gateway_order_id: verified.order_id.clone(),
-        status: verified.status,
-        paid_amount: verified.paid_amount,
-        partial: verified.partial,
-        account: verified.account,
-        service: verified.service.clone(),
+    let receipt = match verified.kind {
+        NotificationType::Payout => state.payouts.apply_notification(&verified).await?,
+        NotificationType::Payment => state.sessions.apply_notification(&verified).await?,
     };
-    let applied = state
-        .sessions
-        .apply_report(&report, StatusSource::Notification)
-        .await?;
-    match applied {
-        // Not recorded: it may be about a payment whose create answer is still being
-        // committed, and its redelivery must get another chance to apply.
-        Applied::UnknownPayment => {
-            tracing::warn!(gateway_payment_id = %verified.id, "notification for a payment we do not know");
-            return Ok(ok());
-        }
-        // Not recorded either: the gateway did not confirm it yet; a redelivery asks again.
-        Applied::Unconfirmed => {
-            tracing::warn!(gateway_payment_id = %verified.id, "paid notification not confirmed by the gateway's status answer; left to the reconciler");
-            return Ok(ok());
-        }
-        Applied::Changed | Applied::Unchanged | Applied::Conflict | Applied::Mismatch => {}
-    }
-    let outcome = applied.as_str();
-    let now = state.sessions.clock().now();
-    let first = store
-        .record_receipt(
-            &verified.dedupe_key,
-            Some(verified.id),
-            Some(verified.status),
-            outcome,
-            now,
-        )
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
-    if !first {
-        tracing::info!(gateway_payment_id = %verified.id, "concurrent redelivery (applied once)");
-    }
+    // `duplicate`: a redelivery of what was applied; `concurrent`: applied once while a
+    // redelivery raced it.
+    let concurrent = matches!(receipt, Receipt::Recorded { first: false, .. });
+    tracing::info!(gateway_payment_id = %verified.id, kind = ?verified.kind,
+        outcome = receipt.outcome(), concurrent, "notification handled");
     Ok(ok())
 }
 

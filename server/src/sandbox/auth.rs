@@ -8,8 +8,9 @@
 use axum::http::HeaderMap;
 use shared::AccountUuid;
 
-use super::config::{DigestMode, SandboxAccount};
+use super::config::SandboxAccount;
 use super::error::GatewayError;
+use crate::signing::DigestMode;
 use crate::signing::{Digest, PublicKey};
 
 /// Which of an account's keys a path needs.

@@ -7,48 +7,7 @@ use std::path::PathBuf;
 use shared::{AccountUuid, Method, Money, PayoutKind};
 
 use super::faults::FaultSettings;
-use crate::signing::{Digest, PrivateKey, PublicKey};
-
-/// How incoming `Sign` headers are verified.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum)]
-pub enum DigestMode {
-    /// SHA-1 only: what the vendor's PHP sample and working integrations produce (§1.4).
-    #[default]
-    Sha1,
-    /// SHA-256 only.
-    Sha256,
-    /// Either digest (lenient).
-    Any,
-}
-
-impl DigestMode {
-    /// The digests accepted, in the order they are tried.
-    pub fn accepted(self) -> &'static [Digest] {
-        match self {
-            DigestMode::Sha1 => &[Digest::Sha1],
-            DigestMode::Sha256 => &[Digest::Sha256],
-            DigestMode::Any => &Digest::ALL,
-        }
-    }
-
-    /// The lower-case name (`sha1`, `sha256`, `any`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DigestMode::Sha1 => "sha1",
-            DigestMode::Sha256 => "sha256",
-            DigestMode::Any => "any",
-        }
-    }
-}
-
-impl From<Digest> for DigestMode {
-    fn from(digest: Digest) -> Self {
-        match digest {
-            Digest::Sha1 => DigestMode::Sha1,
-            Digest::Sha256 => DigestMode::Sha256,
-        }
-    }
-}
+use crate::signing::{Digest, DigestMode, PrivateKey, PublicKey};
 
 /// Where payments, payouts, balances and counters are kept.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]

@@ -4,6 +4,10 @@
 //!
 //! Ids: one counter from 100 000 000 serves payments and payouts alike, so an id names one
 //! thing (notifications and controls never mix them up).
+//!
+//! Long (~490 lines) on purpose: one state type whose every change is a balance move, kept in
+//! one file so the invariants (ids unique, balances never negative, finals final) are checked
+//! in one place; its tests are in `ledger/tests.rs`.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 

@@ -6,14 +6,13 @@
 //!   `/v1/account/info` — authenticated ([`auth`]) and validated ([`validate`]) like the
 //!   gateway, answering its shapes ([`wire`]).
 //! * State ([`ledger`]) in memory or SQLite ([`store`]); expiry by a controllable clock
-//!   ([`clock`]); notifications with retries ([`notify`]); fault switches ([`faults`]).
+//!   ([`SandboxClock`], in [`crate::clock`]); notifications with retries ([`notify`]); fault switches ([`faults`]).
 //! * Hosted pages `/pay/{uuid}` ([`pages`]) and scenario controls `/control/…` ([`control`]),
 //!   which have no authentication: the sandbox is for test machines only.
 //!
 //! Mount it with `Router::nest("/sandbox", sandbox.router())` or serve it alone.
 
 mod auth;
-pub mod clock;
 pub mod config;
 mod control;
 pub mod error;
@@ -37,8 +36,9 @@ use axum::http::{HeaderMap, Uri};
 use shared::{AccountUuid, Amount, PaymentStatus};
 use tokio::sync::{Mutex, MutexGuard, watch};
 
-pub use clock::SandboxClock;
-pub use config::{DigestMode, SandboxAccount, SandboxConfig, SandboxStorage};
+pub use crate::clock::SandboxClock;
+pub use crate::signing::DigestMode;
+pub use config::{SandboxAccount, SandboxConfig, SandboxStorage};
 pub use error::SandboxError;
 pub use faults::{FaultEvent, FaultPatch, FaultSettings};
 pub use notify::Delivery;

@@ -14,9 +14,9 @@ use std::time::Duration;
 use serde::Serialize;
 use tokio::sync::mpsc;
 
-use super::clock::SandboxClock;
 use super::faults::{Faults, NotifyFault, lock};
 use super::model::Kind;
+use crate::clock::SandboxClock;
 use crate::signing::signed_text::{NotificationVariant, notification_text};
 use crate::signing::{Digest, PrivateKey};
 

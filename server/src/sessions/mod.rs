@@ -16,8 +16,11 @@ pub mod events;
 mod fixtures;
 pub mod limiter;
 pub mod locks;
+pub mod metrics;
+mod notification;
 mod overview;
 mod pay;
+mod poll;
 mod status;
 mod views;
 
@@ -44,7 +47,7 @@ pub use status::Applied;
 use crate::clock::{self, Clock};
 use crate::config::ReconcilerConfig;
 use crate::gateway::GatewayClient;
-use crate::metrics::{Counter, Metrics, MetricsError};
+use crate::metrics::{Metrics, MetricsError};
 use crate::page;
 use crate::store::{Change, ListFilter, SessionRecord, Store, StoreError};
 
@@ -101,7 +104,7 @@ struct Inner {
     locks: SessionLocks,
     settings: Settings,
     /// Gateway reports that did not match the payment they named, by field.
-    conflicts: Counter,
+    conflicts: metrics::Conflicts,
 }
 
 impl Sessions {
@@ -113,11 +116,7 @@ impl Sessions {
         settings: Settings,
         metrics: &Metrics,
     ) -> Result<Sessions, MetricsError> {
-        let conflicts = metrics.counter(
-            "checkout_report_conflicts_total",
-            "Gateway reports (notifications, status answers) that did not match the payment they named, by the field that disagreed; nothing of them was applied.",
-            &["field"],
-        )?;
+        let conflicts = metrics::conflicts(metrics)?;
         Ok(Sessions {
             inner: Arc::new(Inner {
                 conflicts,

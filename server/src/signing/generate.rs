@@ -15,7 +15,8 @@ use openssl::rsa::Rsa;
 use zeroize::Zeroizing;
 
 use super::KeyError;
-use super::keys::{PASSWORD_TXT, PRIVATE_PEM, PUBLIC_PEM, PrivateKey};
+use super::files::{PASSWORD_TXT, PRIVATE_PEM, PUBLIC_PEM};
+use super::keys::PrivateKey;
 use super::password::{Password, PasswordUse};
 use super::pem::PemFlavour;
 use super::public::PublicKey;

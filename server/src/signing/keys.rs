@@ -4,29 +4,22 @@
 //! cheap and both are `Send + Sync`, so one loaded key serves all threads.
 
 use std::fmt;
-use std::fs;
-use std::io;
 use std::path::{Path, PathBuf};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use openssl::pkey::{Id, PKey, Private};
+use openssl::pkey::{PKey, Private};
 use openssl::rsa::Padding;
 use openssl::sign::Signer;
-use zeroize::Zeroizing;
 
 use super::Digest;
 use super::error::{KeyError, SignError};
+use super::files::{
+    PASSWORD_TXT, PRIVATE_PEM, PUBLIC_PEM, ensure_rsa, openssl_reason, read_secret,
+};
 use super::password::{Password, PasswordUse};
 use super::pem::{self, PemFlavour};
 use super::public::{PublicKey, PublicKeyFormat};
-
-/// File names of the vendor's key archive.
-pub const PRIVATE_PEM: &str = "private.pem";
-/// The passphrase of `private.pem`.
-pub const PASSWORD_TXT: &str = "password.txt";
-/// The public half, which the gateway keeps.
-pub const PUBLIC_PEM: &str = "public.pem";
 
 /// A decrypted RSA private key, ready to sign.
 #[derive(Clone)]
@@ -274,59 +267,6 @@ fn decrypt(
         key: pem_path.to_owned(),
         password: password_path.to_owned(),
     })
-}
-
-pub(crate) fn ensure_rsa(id: Id, path: &Path) -> Result<(), KeyError> {
-    if id == Id::RSA {
-        return Ok(());
-    }
-    let found = match id {
-        Id::EC => "an EC key".to_owned(),
-        Id::DSA => "a DSA key".to_owned(),
-        Id::ED25519 => "an Ed25519 key".to_owned(),
-        Id::ED448 => "an Ed448 key".to_owned(),
-        Id::X25519 => "an X25519 key".to_owned(),
-        Id::RSA_PSS => "an RSA-PSS key, which cannot make PKCS#1 v1.5 signatures".to_owned(),
-        other => format!("a key of OpenSSL type {}", other.as_raw()),
-    };
-    Err(KeyError::NotRsa {
-        path: path.to_owned(),
-        found,
-    })
-}
-
-/// Read a file that may hold secrets into a buffer zeroed on drop.
-pub(crate) fn read_secret(path: &Path) -> Result<Zeroizing<Vec<u8>>, KeyError> {
-    fs::read(path).map(Zeroizing::new).map_err(|source| {
-        if source.kind() == io::ErrorKind::NotFound {
-            KeyError::Missing {
-                path: path.to_owned(),
-            }
-        } else {
-            KeyError::Unreadable {
-                path: path.to_owned(),
-                source,
-            }
-        }
-    })
-}
-
-/// OpenSSL's error stack as one line, e.g. "bad decrypt".
-pub(crate) fn openssl_reason(e: &openssl::error::ErrorStack) -> String {
-    let reasons: Vec<String> = e
-        .errors()
-        .iter()
-        .map(|err| {
-            err.reason()
-                .map(str::to_owned)
-                .unwrap_or_else(|| err.to_string())
-        })
-        .collect();
-    if reasons.is_empty() {
-        "OpenSSL gave no reason".to_owned()
-    } else {
-        reasons.join("; ")
-    }
 }
 
 #[cfg(test)]

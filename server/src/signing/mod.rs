@@ -5,13 +5,15 @@
 //! and in every working integration found, SHA-256 in some translated samples, so it is a switch
 //! ([`Digest`]) defaulting to SHA-1 (see `alikassa-api.md` §1.4).
 //!
-//! * [`keys`] — loading `private.pem` / `password.txt` / `public.pem` once, and signing;
+//! * [`keys`] — loading `private.pem` / `password.txt` / `public.pem` once, and signing
+//!   (the files and reading them: `files`, below `keys`, `password` and `public`);
 //! * [`password`] — the masked passphrase; [`public`] — verifying `Sign` values;
 //! * [`generate`] — a fresh key set in the vendor's archive layout;
 //! * [`php_json`] — a PHP-`json_encode`-compatible encoder;
 //! * [`signed_text`] — the texts the gateway signs for notifications and redirects (§4.3, §4.5).
 
 mod error;
+mod files;
 pub mod generate;
 pub mod keys;
 pub mod password;
@@ -24,8 +26,9 @@ use std::fmt;
 use std::str::FromStr;
 
 pub use error::{KeyError, SignError, VerifyError};
+pub use files::{PASSWORD_TXT, PRIVATE_PEM, PUBLIC_PEM};
 pub use generate::{GenerateError, GeneratedKeys};
-pub use keys::{KeySet, PASSWORD_TXT, PRIVATE_PEM, PUBLIC_PEM, PrivateKey};
+pub use keys::{KeySet, PrivateKey};
 pub use password::{Password, PasswordUse};
 pub use pem::PemFlavour;
 pub use public::{PublicKey, PublicKeyFormat};
@@ -87,6 +90,47 @@ impl FromStr for Digest {
             "sha1" => Ok(Digest::Sha1),
             "sha256" => Ok(Digest::Sha256),
             _ => Err(UnknownDigest(s.to_owned())),
+        }
+    }
+}
+
+/// Which digests a verifier of `Sign` headers accepts (the sandbox's `gateway.accepts`).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum)]
+pub enum DigestMode {
+    /// SHA-1 only: what the vendor's PHP sample and working integrations produce (§1.4).
+    #[default]
+    Sha1,
+    /// SHA-256 only.
+    Sha256,
+    /// Either digest (lenient).
+    Any,
+}
+
+impl DigestMode {
+    /// The digests accepted, in the order they are tried.
+    pub fn accepted(self) -> &'static [Digest] {
+        match self {
+            DigestMode::Sha1 => &[Digest::Sha1],
+            DigestMode::Sha256 => &[Digest::Sha256],
+            DigestMode::Any => &Digest::ALL,
+        }
+    }
+
+    /// The lower-case name (`sha1`, `sha256`, `any`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DigestMode::Sha1 => "sha1",
+            DigestMode::Sha256 => "sha256",
+            DigestMode::Any => "any",
+        }
+    }
+}
+
+impl From<Digest> for DigestMode {
+    fn from(digest: Digest) -> Self {
+        match digest {
+            Digest::Sha1 => DigestMode::Sha1,
+            Digest::Sha256 => DigestMode::Sha256,
         }
     }
 }

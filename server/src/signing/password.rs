@@ -6,7 +6,7 @@ use std::path::Path;
 use zeroize::Zeroizing;
 
 use super::error::KeyError;
-use super::keys::read_secret;
+use super::files::read_secret;
 
 /// A key passphrase. Zeroed when dropped; `Debug` shows nothing.
 #[derive(Clone)]

@@ -13,7 +13,7 @@ use openssl::x509::X509;
 
 use super::Digest;
 use super::error::{KeyError, VerifyError};
-use super::keys::{PUBLIC_PEM, ensure_rsa, openssl_reason, read_secret};
+use super::files::{PUBLIC_PEM, ensure_rsa, openssl_reason, read_secret};
 use super::pem;
 
 /// How `public.pem` stored the key.

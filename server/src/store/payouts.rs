@@ -4,6 +4,9 @@
 //! notification, the reconciler, a start-up recovery on another replica and the create call
 //! itself can race freely: exactly one of two concurrent writers wins, the other re-reads.
 //! A write that makes the status final enqueues its merchant event in the same transaction.
+//!
+//! Long (~470 lines): every statement on the `payouts` table and the one row mapping they
+//! share, so a column change is made in one file.
 
 use sqlx::Row as _;
 use sqlx::any::AnyRow;
