@@ -4,12 +4,10 @@
 use std::time::Duration;
 
 use shared::api::{StatusChange, StatusSource};
-use shared::gateway::StatusRequest;
 use shared::{PaymentStatus, SessionStatus};
 use time::OffsetDateTime;
 
-use super::{SessionError, Sessions, StatusReport, due, views};
-use crate::gateway::GatewayError;
+use super::{SessionError, Sessions, due, views};
 use crate::store::outbox::EventKind;
 use crate::store::{AttemptRecord, Change, SessionRecord};
 
@@ -34,23 +32,7 @@ impl Sessions {
                 .await?;
             return Ok(());
         }
-        match self
-            .inner
-            .gateway
-            .payment_status(&StatusRequest::Id(gid))
-            .await
-        {
-            Ok(response) => {
-                self.apply_report(&StatusReport::from(&response), StatusSource::Reconciler)
-                    .await?;
-            }
-            Err(GatewayError::NotFound) => {
-                tracing::warn!(gateway_payment_id = %gid, "reconciler: the gateway does not know this payment");
-            }
-            Err(e) => {
-                tracing::warn!(gateway_payment_id = %gid, error = %e, "reconciler: status call failed")
-            }
-        }
+        self.ask_gateway(gid, StatusSource::Reconciler).await?;
         let Some(session) = store.session_by_id(attempt.session_id).await? else {
             return Ok(());
         };

@@ -10,12 +10,13 @@
 
 use std::time::Duration;
 
-use shared::PaymentStatus;
 use shared::api::{SessionToken, StatusChange, StatusSource, StatusUpdate};
 use shared::gateway::StatusRequest;
+use shared::{GatewayPaymentId, PaymentStatus};
 
 use super::decide::{Context, Decision, Outcome, Write, decide};
 use super::{SessionError, Sessions, StatusReport, views};
+use crate::gateway::GatewayError;
 use crate::store::outbox::EventKind;
 use crate::store::{AttemptRecord, Change, ChangeEvent, SessionRecord};
 
@@ -255,6 +256,33 @@ impl Sessions {
         })
     }
 
+    /// Asks the gateway for payment `gid`'s status and applies the answer ([`Self::apply_report`]).
+    /// A failed call changes nothing and is logged: the next poll or check asks again.
+    pub(super) async fn ask_gateway(
+        &self,
+        gid: GatewayPaymentId,
+        source: StatusSource,
+    ) -> Result<(), SessionError> {
+        match self
+            .inner
+            .gateway
+            .payment_status(&StatusRequest::Id(gid))
+            .await
+        {
+            Ok(response) => {
+                self.apply_report(&StatusReport::from(&response), source)
+                    .await?;
+            }
+            Err(GatewayError::NotFound) => {
+                tracing::warn!(gateway_payment_id = %gid, ?source, "the gateway does not know this payment");
+            }
+            Err(e) => {
+                tracing::warn!(gateway_payment_id = %gid, ?source, error = %e, "status call failed");
+            }
+        }
+        Ok(())
+    }
+
     /// `POST /api/v1/checkout/{token}/check`: one upstream status call for the payment the
     /// buyer sees, unless one was made less than the limit ago (then the stored status and
     /// how long to wait).
@@ -276,20 +304,7 @@ impl Sessions {
             return Ok((views::status_update(&session, current), Some(wait)));
         }
         let number = attempt.number;
-        match self
-            .inner
-            .gateway
-            .payment_status(&StatusRequest::Id(gid))
-            .await
-        {
-            Ok(response) => {
-                self.apply_report(&StatusReport::from(&response), StatusSource::Check)
-                    .await?;
-            }
-            Err(e) => {
-                tracing::warn!(session = %session.id, error = %e, "buyer's status check failed")
-            }
-        }
+        self.ask_gateway(gid, StatusSource::Check).await?;
         self.reschedule(&session, number, now).await?;
         let session = self
             .inner
