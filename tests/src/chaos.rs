@@ -5,6 +5,7 @@
 //! key present.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
@@ -13,6 +14,54 @@ use crate::server::Checkout;
 
 /// The final session statuses (each announced by one `payment.<status>` event).
 pub const FINAL: [&str; 5] = ["paid", "underpaid", "failed", "cancelled", "expired"];
+
+/// A session's attempts after the run: none left `creating`, each at most one payment at the
+/// gateway (`made` counts them by gateway order id); a `paid` session got its amount in full.
+/// Returns how many attempts the session has.
+pub fn assert_attempts_sound(s: &Value, seed: u64, made: impl Fn(&str) -> usize) -> usize {
+    let mut attempts = 0;
+    for a in s["attempts"].as_array().into_iter().flatten() {
+        attempts += 1;
+        assert_ne!(a["state"], "creating", "{s}");
+        let order = a["gateway_order_id"].as_str().unwrap();
+        let made = made(order);
+        assert!(
+            made <= 1,
+            "attempt {order} has {made} gateway payments (CHAOS_SEED={seed})"
+        );
+    }
+    if s["status"] == "paid" {
+        assert_eq!(s["paid_amount"], s["amount"], "{s}");
+    }
+    attempts
+}
+
+/// Every event of `app`, once all of them are delivered (waits up to `within`; on timeout
+/// fails with `report()` appended).
+pub fn all_events_once_delivered(
+    app: &Checkout,
+    within: Duration,
+    seed: u64,
+    report: impl Fn() -> String,
+) -> Vec<Value> {
+    let deadline = Instant::now() + within;
+    loop {
+        let events = all_pages(app, "/api/v1/events");
+        let undelivered = events
+            .iter()
+            .filter(|e| e["delivery"]["state"] != "delivered")
+            .count();
+        if undelivered == 0 {
+            return events;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{undelivered} events never delivered (CHAOS_SEED={seed})\n{}",
+            report()
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    }
+}
 
 /// Every item of a merchant list (`/api/v1/events`, `/api/v1/payouts`), page by page.
 pub fn all_pages(app: &Checkout, path: &str) -> Vec<Value> {

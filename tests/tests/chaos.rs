@@ -21,8 +21,8 @@ use std::time::{Duration, Instant};
 
 use e2e::Capture;
 use e2e::chaos::{
-    FINAL, all_pages, assert_one_event_per_final_status, assert_one_payout_per_key, delivered_ids,
-    finals_by_session,
+    FINAL, all_events_once_delivered, all_pages, assert_attempts_sound,
+    assert_one_event_per_final_status, assert_one_payout_per_key, delivered_ids, finals_by_session,
 };
 use e2e::server::{Checkout, data_dir};
 use serde_json::{Value, json};
@@ -263,38 +263,11 @@ fn nothing_lost_nothing_doubled_across_kill_9() {
                 .get(s["id"].as_str().unwrap())
                 .map(String::as_str)
         );
-        for a in s["attempts"].as_array().into_iter().flatten() {
-            attempts += 1;
-            assert_ne!(a["state"], "creating", "{s}");
-            let order = a["gateway_order_id"].as_str().unwrap();
-            let made = app.gateway_payments(order);
-            assert!(
-                made <= 1,
-                "attempt {order} has {made} gateway payments (CHAOS_SEED={seed})"
-            );
-        }
-        if s["status"] == "paid" {
-            assert_eq!(s["paid_amount"], s["amount"], "{s}");
-        }
+        attempts += assert_attempts_sound(s, seed, |order| app.gateway_payments(order));
     }
 
     // Events: exactly one final payment event per final session, of its status, delivered.
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let events = loop {
-        let events = all_pages(&app, "/api/v1/events");
-        let undelivered = events
-            .iter()
-            .filter(|e| e["delivery"]["state"] != "delivered")
-            .count();
-        if undelivered == 0 {
-            break events;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "{undelivered} events never delivered (CHAOS_SEED={seed})"
-        );
-        std::thread::sleep(Duration::from_millis(500));
-    };
+    let events = all_events_once_delivered(&app, Duration::from_secs(60), seed, String::new);
     let finals = finals_by_session(&events);
     let delivered = delivered_ids(&receiver.requests());
     // Re-read: late money may have moved an expired session to paid meanwhile (announced

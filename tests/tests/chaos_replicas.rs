@@ -27,8 +27,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use e2e::chaos::{
-    FINAL, all_pages, assert_one_event_per_final_status, assert_one_payout_per_key, delivered_ids,
-    finals_by_session,
+    FINAL, all_events_once_delivered, all_pages, assert_attempts_sound,
+    assert_one_event_per_final_status, assert_one_payout_per_key, delivered_ids, finals_by_session,
 };
 use e2e::gateway::{StandaloneGateway, free_port};
 use e2e::server::Checkout;
@@ -360,39 +360,13 @@ fn replica_b_finishes_what_a_killed_replica_left() {
         if !FINAL.contains(&s["status"].as_str().unwrap()) {
             open += 1;
         }
-        for at in s["attempts"].as_array().into_iter().flatten() {
-            attempts += 1;
-            assert_ne!(at["state"], "creating", "{s}");
-            let order = at["gateway_order_id"].as_str().unwrap();
-            let made = at_gateway(&net.http, &sandbox.base, "payments", order);
-            assert!(
-                made <= 1,
-                "attempt {order} has {made} gateway payments (CHAOS_SEED={seed})"
-            );
-        }
-        if s["status"] == "paid" {
-            assert_eq!(s["paid_amount"], s["amount"], "{s}");
-        }
+        attempts += assert_attempts_sound(s, seed, |order| {
+            at_gateway(&net.http, &sandbox.base, "payments", order)
+        });
     }
 
     // Events: every one delivered, B alone delivering (A's claims run out first).
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let events = loop {
-        let events = all_pages(&b, "/api/v1/events");
-        let undelivered = events
-            .iter()
-            .filter(|e| e["delivery"]["state"] != "delivered")
-            .count();
-        if undelivered == 0 {
-            break events;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "{undelivered} events never delivered (CHAOS_SEED={seed})\n{}",
-            b.daemon.report()
-        );
-        std::thread::sleep(Duration::from_millis(500));
-    };
+    let events = all_events_once_delivered(&b, Duration::from_secs(30), seed, || b.daemon.report());
     let events_delivered = killed.elapsed();
     let finals = finals_by_session(&events);
     let requests = receiver.requests();
