@@ -9,13 +9,12 @@ use time::OffsetDateTime;
 use utoipa::ToSchema;
 
 use super::AppState;
-use super::extract::Merchant;
+use super::extract::{Merchant, query_value};
+use super::openapi::parts::{InvalidQuery, PageParams, Unauthorized};
 use crate::error::ApiError;
 use crate::page::{self, ListQuery};
 use crate::store::StoreError;
-use crate::store::outbox::{
-    DeliveryAttempt, DeliveryState, EventFilter, EventKind, EventRecord, UnknownEventKind,
-};
+use crate::store::outbox::{DeliveryAttempt, DeliveryState, EventFilter, EventKind, EventRecord};
 
 /// An event as sent to the merchant's webhook, with where its delivery stands.
 #[derive(Debug, Serialize, ToSchema)]
@@ -107,14 +106,13 @@ pub struct EventList {
         ("type" = Option<String>, Query, description = "Only this type, e.g. `payment.paid`"),
         ("subject_id" = Option<String>, Query, description = "Only events about this session or payout id"),
         ("state" = Option<String>, Query, description = "Only this delivery state: `pending`, `delivered`, `failed`"),
-        ("limit" = Option<u32>, Query, description = "Page size, 1–200 (default 50)"),
-        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page"),
+        PageParams,
     ),
     security(("api_key" = [])),
     responses(
         (status = 200, description = "A page", body = EventList),
-        (status = 400, description = "`invalid_query`", body = shared::api::ApiErrorBody),
-        (status = 401, description = "`unauthorized`, or `api_key_wrong_mode` (a key of the other mode, or one without a mode prefix)", body = shared::api::ApiErrorBody),
+        InvalidQuery,
+        Unauthorized,
     ))]
 pub async fn list(
     _: Merchant,
@@ -143,7 +141,7 @@ pub async fn list(
     security(("api_key" = [])),
     responses(
         (status = 200, description = "The event", body = Event),
-        (status = 401, description = "`unauthorized`, or `api_key_wrong_mode` (a key of the other mode, or one without a mode prefix)", body = shared::api::ApiErrorBody),
+        Unauthorized,
         (status = 404, description = "`event_not_found`", body = shared::api::ApiErrorBody),
     ))]
 pub async fn details(
@@ -169,7 +167,7 @@ pub async fn details(
     security(("api_key" = [])),
     responses(
         (status = 202, description = "Queued; the event as it now stands", body = Event),
-        (status = 401, description = "`unauthorized`, or `api_key_wrong_mode` (a key of the other mode, or one without a mode prefix)", body = shared::api::ApiErrorBody),
+        Unauthorized,
         (status = 404, description = "`event_not_found`", body = shared::api::ApiErrorBody),
     ))]
 pub async fn resend(
@@ -244,20 +242,9 @@ fn list_filter(query: ListQuery) -> Result<EventFilter, ApiError> {
     };
     for (name, value) in query.filters {
         match name.as_str() {
-            "type" => {
-                filter.kind =
-                    Some(value.parse::<EventKind>().map_err(|e: UnknownEventKind| {
-                        ApiError::InvalidQuery(format!("type: {e}"))
-                    })?);
-            }
+            "type" => filter.kind = Some(query_value("type", &value)?),
             "subject_id" => filter.subject_id = Some(value),
-            "state" => {
-                filter.state = Some(
-                    value
-                        .parse::<DeliveryState>()
-                        .map_err(|e| ApiError::InvalidQuery(format!("state: {e}")))?,
-                );
-            }
+            "state" => filter.state = Some(query_value("state", &value)?),
             other => return Err(super::extract::unknown_parameter(other)),
         }
     }

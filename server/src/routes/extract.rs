@@ -247,6 +247,17 @@ pub(super) fn unknown_parameter(name: &str) -> ApiError {
     ApiError::InvalidQuery(format!("unknown parameter {name:?}"))
 }
 
+/// A list parameter's value read as `T`, or refused with the parameter's name and why.
+pub(super) fn query_value<T>(name: &str, value: &str) -> Result<T, ApiError>
+where
+    T: std::str::FromStr,
+    T::Err: std::fmt::Display,
+{
+    value
+        .parse()
+        .map_err(|e| ApiError::InvalidQuery(format!("{name}: {e}")))
+}
+
 /// Whether `id` is a UUID (sessions and payouts are named by one).
 pub(super) fn is_uuid(id: &str) -> bool {
     uuid::Uuid::try_parse(id).is_ok()

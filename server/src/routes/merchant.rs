@@ -3,13 +3,13 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use shared::SessionStatus;
 use shared::api::{CreateSessionRequest, SessionCreated, SessionDetails, SessionId, SessionList};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use super::AppState;
-use super::extract::{ApiJson, Merchant, session_id};
+use super::extract::{ApiJson, Merchant, query_value, session_id};
+use super::openapi::parts::{InvalidQuery, PageParams, Unauthorized};
 use crate::error::ApiError;
 use crate::page::ListQuery;
 use crate::store::ListFilter;
@@ -50,7 +50,7 @@ pub async fn create(
     security(("api_key" = [])),
     responses(
         (status = 200, description = "The session", body = shared::api::SessionDetails),
-        (status = 401, description = "`unauthorized`, or `api_key_wrong_mode` (a key of the other mode, or one without a mode prefix)", body = shared::api::ApiErrorBody),
+        Unauthorized,
         (status = 404, description = "`session_not_found`", body = shared::api::ApiErrorBody),
     ))]
 pub async fn details(
@@ -70,14 +70,13 @@ pub async fn details(
         ("customer_user_id" = Option<String>, Query, description = "Only this buyer"),
         ("created_from" = Option<String>, Query, description = "Created at or after (RFC 3339)"),
         ("created_to" = Option<String>, Query, description = "Created before (RFC 3339)"),
-        ("limit" = Option<u32>, Query, description = "Page size, 1–200 (default 50)"),
-        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page"),
+        PageParams,
     ),
     security(("api_key" = [])),
     responses(
         (status = 200, description = "A page", body = shared::api::SessionList),
-        (status = 400, description = "`invalid_query`", body = shared::api::ApiErrorBody),
-        (status = 401, description = "`unauthorized`, or `api_key_wrong_mode` (a key of the other mode, or one without a mode prefix)", body = shared::api::ApiErrorBody),
+        InvalidQuery,
+        Unauthorized,
     ))]
 pub async fn list(
     _: Merchant,
@@ -102,13 +101,7 @@ fn list_filter(query: ListQuery) -> Result<ListFilter, ApiError> {
     };
     for (name, value) in query.filters {
         match name.as_str() {
-            "status" => {
-                filter.status = Some(
-                    value
-                        .parse::<SessionStatus>()
-                        .map_err(|e| ApiError::InvalidQuery(format!("status: {e}")))?,
-                );
-            }
+            "status" => filter.status = Some(query_value("status", &value)?),
             "needs_attention" => {
                 filter.needs_attention = Some(match value.as_str() {
                     "true" => true,
@@ -134,6 +127,7 @@ fn list_filter(query: ListQuery) -> Result<ListFilter, ApiError> {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
+    use shared::SessionStatus;
 
     fn list_query(query: &str) -> Result<ListFilter, ApiError> {
         list_filter(ListQuery::parse(query).map_err(ApiError::InvalidQuery)?)

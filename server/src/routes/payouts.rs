@@ -7,6 +7,7 @@ use axum::http::request::Parts;
 
 use super::AppState;
 use super::extract::{ApiJson, Merchant};
+use super::openapi::parts::{InvalidQuery, PageParams, Unauthorized};
 use crate::error::ApiError;
 use crate::page::ListQuery;
 use crate::payouts::{
@@ -48,7 +49,7 @@ impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKeyHeader {
         (status = 202, description = "Stored, the gateway's answer was lost: `creating`, resolved in the background", body = PayoutView),
         (status = 200, description = "A retry with the same key and request: the stored payout, nothing sent", body = PayoutView),
         (status = 400, description = "`invalid_idempotency_key` (missing or malformed header), `invalid_json`", body = shared::api::ApiErrorBody),
-        (status = 401, description = "`unauthorized`, or `api_key_wrong_mode` (a key of the other mode, or one without a mode prefix)", body = shared::api::ApiErrorBody),
+        Unauthorized,
         (status = 409, description = "`idempotency_conflict`: the key was used for another request", body = shared::api::ApiErrorBody),
         (status = 415, description = "`unsupported_media_type`", body = shared::api::ApiErrorBody),
         (status = 422, description = "Invalid fields (`invalid_request`, with `details` by field)", body = shared::api::ApiErrorBody),
@@ -75,7 +76,7 @@ pub async fn create(
     security(("api_key" = [])),
     responses(
         (status = 200, description = "The payout", body = PayoutView),
-        (status = 401, description = "`unauthorized`, or `api_key_wrong_mode` (a key of the other mode, or one without a mode prefix)", body = shared::api::ApiErrorBody),
+        Unauthorized,
         (status = 404, description = "`payout_not_found`", body = shared::api::ApiErrorBody),
     ))]
 pub async fn details(
@@ -97,7 +98,7 @@ pub async fn details(
     security(("api_key" = [])),
     responses(
         (status = 200, description = "The payout after the gateway's answer", body = PayoutView),
-        (status = 401, description = "`unauthorized`, or `api_key_wrong_mode` (a key of the other mode, or one without a mode prefix)", body = shared::api::ApiErrorBody),
+        Unauthorized,
         (status = 404, description = "`payout_not_found`", body = shared::api::ApiErrorBody),
         (status = 502, description = "`gateway_unavailable`, `gateway_auth_failed`: the gateway did not answer usably; the payout is unchanged", body = shared::api::ApiErrorBody),
         (status = 504, description = "`gateway_timeout`", body = shared::api::ApiErrorBody),
@@ -113,14 +114,13 @@ pub async fn refresh(
 /// List payouts, newest first; pages follow `next_cursor`.
 #[utoipa::path(get, path = "/api/v1/payouts", tag = "merchant",
     params(
-        ("limit" = Option<u32>, Query, description = "Page size, 1–200 (default 50)"),
-        ("cursor" = Option<String>, Query, description = "`next_cursor` of the previous page"),
+        PageParams,
     ),
     security(("api_key" = [])),
     responses(
         (status = 200, description = "A page", body = PayoutList),
-        (status = 400, description = "`invalid_query`", body = shared::api::ApiErrorBody),
-        (status = 401, description = "`unauthorized`, or `api_key_wrong_mode` (a key of the other mode, or one without a mode prefix)", body = shared::api::ApiErrorBody),
+        InvalidQuery,
+        Unauthorized,
     ))]
 pub async fn list(
     _: Merchant,
@@ -141,7 +141,7 @@ pub async fn list(
     security(("api_key" = [])),
     responses(
         (status = 200, description = "The balance", body = BalanceView),
-        (status = 401, description = "`unauthorized`, or `api_key_wrong_mode` (a key of the other mode, or one without a mode prefix)", body = shared::api::ApiErrorBody),
+        Unauthorized,
         (status = 502, description = "`gateway_unavailable`, `gateway_auth_failed`", body = shared::api::ApiErrorBody),
         (status = 504, description = "`gateway_timeout`", body = shared::api::ApiErrorBody),
     ))]

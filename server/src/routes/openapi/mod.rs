@@ -4,6 +4,8 @@ use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
+pub mod parts;
+
 /// The document.
 #[derive(Debug, OpenApi)]
 #[openapi(
