@@ -14,7 +14,7 @@ use super::openapi::parts::{InvalidQuery, PageParams, Unauthorized};
 use crate::error::ApiError;
 use crate::page::{self, ListQuery};
 use crate::store::StoreError;
-use crate::store::outbox::{DeliveryAttempt, DeliveryState, EventFilter, EventKind, EventRecord};
+use crate::store::outbox::{DeliveryAttempt, DeliveryState, EventFilter, EventRecord};
 
 /// An event as sent to the merchant's webhook, with where its delivery stands.
 #[derive(Debug, Serialize, ToSchema)]
@@ -255,6 +255,7 @@ fn list_filter(query: ListQuery) -> Result<EventFilter, ApiError> {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used)]
     use super::*;
+    use crate::store::outbox::EventKind;
 
     fn list_query(query: &str) -> Result<EventFilter, ApiError> {
         list_filter(ListQuery::parse(query).map_err(ApiError::InvalidQuery)?)

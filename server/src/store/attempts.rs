@@ -9,7 +9,7 @@ use shared::api::{AttemptState, SessionId};
 
 use super::rows::{self, attempt_columns};
 use super::writer::{Stmt, atomically};
-use super::{AttemptRecord, Backend, Store, StoreError, conflict, ms};
+use super::{AnyQuery, AttemptRecord, Backend, Store, StoreError, conflict, ms};
 
 fn gateway_id(id: Option<GatewayPaymentId>) -> Option<i64> {
     id.map(|g| i64::try_from(g.get()).unwrap_or(i64::MAX))
@@ -23,15 +23,48 @@ fn requisites_json(a: &AttemptRecord) -> Result<Option<String>, StoreError> {
         .map_err(|e| StoreError::Corrupt(format!("requisites: {e}")))
 }
 
+/// `SELECT` of every attempt column (the order [`rows::attempt`] reads) `FROM payment_attempts`
+/// and the rest of the statement.
+macro_rules! select_attempts {
+    ($rest:literal) => {
+        concat!(
+            "SELECT ",
+            attempt_columns!(),
+            " FROM payment_attempts ",
+            $rest
+        )
+    };
+}
+
 impl Store {
+    /// Every attempt `query` selects.
+    async fn read_attempts(&self, query: AnyQuery<'_>) -> Result<Vec<AttemptRecord>, StoreError> {
+        query
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(rows::attempt)
+            .collect()
+    }
+
+    /// The attempt `query` selects, if any.
+    async fn read_attempt(&self, query: AnyQuery<'_>) -> Result<Option<AttemptRecord>, StoreError> {
+        query
+            .fetch_optional(&self.pool)
+            .await?
+            .as_ref()
+            .map(rows::attempt)
+            .transpose()
+    }
+
     /// Inserts a new attempt (normally in state `creating`, committed before the gateway
     /// call). A taken number or gateway order id gives [`StoreError::Conflict`].
     pub async fn insert_attempt(&self, a: &AttemptRecord) -> Result<(), StoreError> {
         let insert = Stmt::new(
             "INSERT INTO payment_attempts (session_id, number, method, service, gateway_order_id, \
-             state, gateway_payment_id, gateway_uuid, payment_status, paid_amount_kopecks, \
-             requisites, customer_ip, user_agent, last_error, next_poll_at, poll_interval_secs, \
-             created_at, updated_at) \
+             customer_ip, user_agent, created_at, state, gateway_payment_id, gateway_uuid, \
+             payment_status, paid_amount_kopecks, requisites, last_error, next_poll_at, \
+             poll_interval_secs, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
         )
         .bind(a.session_id.to_string())
@@ -39,22 +72,10 @@ impl Store {
         .bind(a.method.as_str())
         .bind(a.service.clone())
         .bind(a.gateway_order_id.as_str())
-        .bind(a.state.as_str())
-        .bind(gateway_id(a.gateway_payment_id))
-        .bind(a.gateway_uuid.map(|u| u.to_string()))
-        .bind(a.payment_status.map(|s| s.as_str()))
-        .bind(
-            a.paid_amount
-                .map(|p| i64::try_from(p.kopecks()).unwrap_or(i64::MAX)),
-        )
-        .bind(requisites_json(a)?)
         .bind(a.customer_ip.to_string())
         .bind(a.user_agent.as_ref().map(|u| u.as_str().to_owned()))
-        .bind(a.last_error.clone())
-        .bind(a.next_poll_at.map(ms))
-        .bind(a.poll_interval_secs.map(i64::from))
-        .bind(ms(a.created_at))
-        .bind(ms(a.updated_at));
+        .bind(ms(a.created_at));
+        let insert = bind_changes(insert, a)?;
         atomically(self, &[&insert]).await.map_err(|e| match e {
             StoreError::Database(e) => conflict(e, "payment attempt"),
             other => other,
@@ -64,17 +85,11 @@ impl Store {
 
     /// Every attempt of a session, by number.
     pub async fn attempts(&self, session: SessionId) -> Result<Vec<AttemptRecord>, StoreError> {
-        sqlx::query(concat!(
-            "SELECT ",
-            attempt_columns!(),
-            " FROM payment_attempts WHERE session_id = $1 ORDER BY number"
-        ))
-        .bind(session.to_string())
-        .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(rows::attempt)
-        .collect()
+        self.read_attempts(
+            sqlx::query(select_attempts!("WHERE session_id = $1 ORDER BY number"))
+                .bind(session.to_string()),
+        )
+        .await
     }
 
     /// The session with this id and its attempts (oldest first), read on one connection.
@@ -87,11 +102,7 @@ impl Store {
             rows::session_columns!(),
             " FROM sessions WHERE id = $1"
         );
-        const ATTEMPTS: &str = concat!(
-            "SELECT ",
-            attempt_columns!(),
-            " FROM payment_attempts WHERE session_id = $1 ORDER BY number"
-        );
+        const ATTEMPTS: &str = select_attempts!("WHERE session_id = $1 ORDER BY number");
         let mut conn = self.pool.acquire().await?;
         let (session, attempts) = if self.backend == Backend::Sqlite {
             // Both reads in one round trip to the connection's thread (one text, `$1` shared).
@@ -99,9 +110,7 @@ impl Store {
                 "SELECT ",
                 rows::session_columns!(),
                 " FROM sessions WHERE id = $1;\n",
-                "SELECT ",
-                attempt_columns!(),
-                " FROM payment_attempts WHERE session_id = $1 ORDER BY number"
+                select_attempts!("WHERE session_id = $1 ORDER BY number")
             );
             let mut results = (&mut *conn).fetch_many(sqlx::query(BOTH).bind(id.to_string()));
             let (mut session, mut attempts, mut done) = (None, Vec::new(), 0);
@@ -139,17 +148,11 @@ impl Store {
         &self,
         id: GatewayPaymentId,
     ) -> Result<Option<AttemptRecord>, StoreError> {
-        sqlx::query(concat!(
-            "SELECT ",
-            attempt_columns!(),
-            " FROM payment_attempts WHERE gateway_payment_id = $1"
-        ))
-        .bind(gateway_id(Some(id)))
-        .fetch_optional(&self.pool)
-        .await?
-        .as_ref()
-        .map(rows::attempt)
-        .transpose()
+        self.read_attempt(
+            sqlx::query(select_attempts!("WHERE gateway_payment_id = $1"))
+                .bind(gateway_id(Some(id))),
+        )
+        .await
     }
 
     /// The attempt sent to the gateway under `order_id`.
@@ -157,17 +160,10 @@ impl Store {
         &self,
         order_id: &str,
     ) -> Result<Option<AttemptRecord>, StoreError> {
-        sqlx::query(concat!(
-            "SELECT ",
-            attempt_columns!(),
-            " FROM payment_attempts WHERE gateway_order_id = $1"
-        ))
-        .bind(order_id)
-        .fetch_optional(&self.pool)
-        .await?
-        .as_ref()
-        .map(rows::attempt)
-        .transpose()
+        self.read_attempt(
+            sqlx::query(select_attempts!("WHERE gateway_order_id = $1")).bind(order_id),
+        )
+        .await
     }
 
     /// Created, waiting attempts whose next poll is due, soonest first. Whatever the session's
@@ -179,21 +175,17 @@ impl Store {
         now: OffsetDateTime,
         limit: u32,
     ) -> Result<Vec<AttemptRecord>, StoreError> {
-        sqlx::query(concat!(
-            "SELECT ",
-            attempt_columns!(),
-            " FROM payment_attempts WHERE next_poll_at <= $1 \
-             AND ((state = 'created' AND payment_status = 'wait') \
-                  OR (payment_status = 'paid' AND paid_amount_kopecks IS NULL)) \
-             ORDER BY next_poll_at LIMIT $2"
-        ))
-        .bind(ms(now))
-        .bind(i64::from(limit))
-        .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(rows::attempt)
-        .collect()
+        self.read_attempts(
+            sqlx::query(select_attempts!(
+                "WHERE next_poll_at <= $1 \
+                 AND ((state = 'created' AND payment_status = 'wait') \
+                      OR (payment_status = 'paid' AND paid_amount_kopecks IS NULL)) \
+                 ORDER BY next_poll_at LIMIT $2"
+            ))
+            .bind(ms(now))
+            .bind(i64::from(limit)),
+        )
+        .await
     }
 
     /// Every attempt in `state` (start-up recovery looks up `creating` ones).
@@ -201,17 +193,11 @@ impl Store {
         &self,
         state: AttemptState,
     ) -> Result<Vec<AttemptRecord>, StoreError> {
-        sqlx::query(concat!(
-            "SELECT ",
-            attempt_columns!(),
-            " FROM payment_attempts WHERE state = $1 ORDER BY created_at"
-        ))
-        .bind(state.as_str())
-        .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(rows::attempt)
-        .collect()
+        self.read_attempts(
+            sqlx::query(select_attempts!("WHERE state = $1 ORDER BY created_at"))
+                .bind(state.as_str()),
+        )
+        .await
     }
 
     /// Updates an attempt on its own (no history entry).
@@ -238,27 +224,37 @@ pub(super) async fn update(tx: &mut super::Tx, a: &AttemptRecord) -> Result<(), 
 
 /// The statement of [`update`].
 pub(super) fn update_stmt(a: &AttemptRecord) -> Result<Stmt, StoreError> {
-    Ok(Stmt::new(
-        "UPDATE payment_attempts SET state = $1, gateway_payment_id = $2, gateway_uuid = $3, \
-         payment_status = $4, paid_amount_kopecks = $5, requisites = $6, last_error = $7, \
-         next_poll_at = $8, poll_interval_secs = $9, updated_at = $10 \
-         WHERE session_id = $11 AND number = $12",
-    )
-    .bind(a.state.as_str())
-    .bind(gateway_id(a.gateway_payment_id))
-    .bind(a.gateway_uuid.map(|u| u.to_string()))
-    .bind(a.payment_status.map(|s| s.as_str()))
-    .bind(
-        a.paid_amount
-            .map(|p| i64::try_from(p.kopecks()).unwrap_or(i64::MAX)),
-    )
-    .bind(requisites_json(a)?)
-    .bind(a.last_error.clone())
-    .bind(a.next_poll_at.map(ms))
-    .bind(a.poll_interval_secs.map(i64::from))
-    .bind(ms(a.updated_at))
+    Ok(bind_changes(
+        Stmt::new(
+            "UPDATE payment_attempts SET state = $1, gateway_payment_id = $2, gateway_uuid = $3, \
+             payment_status = $4, paid_amount_kopecks = $5, requisites = $6, last_error = $7, \
+             next_poll_at = $8, poll_interval_secs = $9, updated_at = $10 \
+             WHERE session_id = $11 AND number = $12",
+        ),
+        a,
+    )?
     .bind(a.session_id.to_string())
     .bind(i64::from(a.number)))
+}
+
+/// Binds, in this order, the columns a change of an attempt writes: `state`,
+/// `gateway_payment_id`, `gateway_uuid`, `payment_status`, `paid_amount_kopecks`, `requisites`,
+/// `last_error`, `next_poll_at`, `poll_interval_secs`, `updated_at`.
+fn bind_changes(stmt: Stmt, a: &AttemptRecord) -> Result<Stmt, StoreError> {
+    Ok(stmt
+        .bind(a.state.as_str())
+        .bind(gateway_id(a.gateway_payment_id))
+        .bind(a.gateway_uuid.map(|u| u.to_string()))
+        .bind(a.payment_status.map(|s| s.as_str()))
+        .bind(
+            a.paid_amount
+                .map(|p| i64::try_from(p.kopecks()).unwrap_or(i64::MAX)),
+        )
+        .bind(requisites_json(a)?)
+        .bind(a.last_error.clone())
+        .bind(a.next_poll_at.map(ms))
+        .bind(a.poll_interval_secs.map(i64::from))
+        .bind(ms(a.updated_at)))
 }
 
 impl Store {

@@ -227,6 +227,9 @@ pub struct Store {
 
 pub(crate) use writer::{Tx, WriteConn};
 
+/// A query with its values bound, for the helpers that read rows of one kind.
+type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>;
+
 /// Connections per process. SQLite has one writer anyway; PostgreSQL's default
 /// `max_connections` (100) leaves room for several replicas at this size.
 const POOL_SIZE: u32 = 8;

@@ -101,13 +101,7 @@ impl Store {
     /// Removes an operator and signs out all of their browsers; `false` if there was none.
     pub async fn delete_operator(&self, email: &str) -> Result<bool, StoreError> {
         let mut tx = self.begin().await?;
-        sqlx::query(
-            "DELETE FROM dashboard_sessions WHERE operator_id IN \
-             (SELECT id FROM operators WHERE email = $1)",
-        )
-        .bind(email)
-        .execute(&mut *tx)
-        .await?;
+        sign_out_everywhere(&mut tx, email).await?;
         let done = sqlx::query("DELETE FROM operators WHERE email = $1")
             .bind(email)
             .execute(&mut *tx)
@@ -133,13 +127,7 @@ impl Store {
         .bind(email)
         .execute(&mut *tx)
         .await?;
-        sqlx::query(
-            "DELETE FROM dashboard_sessions WHERE operator_id IN \
-             (SELECT id FROM operators WHERE email = $1)",
-        )
-        .bind(email)
-        .execute(&mut *tx)
-        .await?;
+        sign_out_everywhere(&mut tx, email).await?;
         sqlx::query("DELETE FROM login_failures WHERE email = $1")
             .bind(email)
             .execute(&mut *tx)
@@ -257,4 +245,16 @@ impl Store {
             .await?;
         Ok(())
     }
+}
+
+/// Deletes every signed-in browser of the operator with this e-mail.
+async fn sign_out_everywhere(tx: &mut super::Tx, email: &str) -> Result<(), StoreError> {
+    sqlx::query(
+        "DELETE FROM dashboard_sessions WHERE operator_id IN \
+         (SELECT id FROM operators WHERE email = $1)",
+    )
+    .bind(email)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }

@@ -19,7 +19,7 @@ use shared::{
 };
 
 use super::outbox::{self, NewEvent};
-use super::{Store, StoreError, conflict, ms, time};
+use super::{AnyQuery, Store, StoreError, conflict, ms, time};
 use crate::page::Cursor;
 use crate::payouts::{PayoutRequest, PayoutState, PayoutStatus, Recipient};
 
@@ -244,7 +244,8 @@ impl Store {
 
     /// The payout with our id.
     pub async fn payout(&self, id: &str) -> Result<Option<PayoutRecord>, StoreError> {
-        self.payout_where(select!("WHERE id = $1"), id).await
+        self.read_payout(sqlx::query(select!("WHERE id = $1")).bind(id))
+            .await
     }
 
     /// The payout created with this idempotency key.
@@ -252,7 +253,7 @@ impl Store {
         &self,
         key: &str,
     ) -> Result<Option<PayoutRecord>, StoreError> {
-        self.payout_where(select!("WHERE idempotency_key = $1"), key)
+        self.read_payout(sqlx::query(select!("WHERE idempotency_key = $1")).bind(key))
             .await
     }
 
@@ -261,7 +262,7 @@ impl Store {
         &self,
         order_id: &str,
     ) -> Result<Option<PayoutRecord>, StoreError> {
-        self.payout_where(select!("WHERE gateway_order_id = $1"), order_id)
+        self.read_payout(sqlx::query(select!("WHERE gateway_order_id = $1")).bind(order_id))
             .await
     }
 
@@ -270,22 +271,15 @@ impl Store {
         &self,
         id: GatewayPaymentId,
     ) -> Result<Option<PayoutRecord>, StoreError> {
-        sqlx::query(select!("WHERE gateway_payout_id = $1"))
-            .bind(gateway_id(Some(id)))
-            .fetch_optional(&self.pool)
-            .await?
-            .as_ref()
-            .map(payout_row)
-            .transpose()
+        self.read_payout(
+            sqlx::query(select!("WHERE gateway_payout_id = $1")).bind(gateway_id(Some(id))),
+        )
+        .await
     }
 
-    async fn payout_where(
-        &self,
-        sql: &'static str,
-        value: &str,
-    ) -> Result<Option<PayoutRecord>, StoreError> {
-        sqlx::query(sql)
-            .bind(value)
+    /// The payout `query` selects, if any.
+    async fn read_payout(&self, query: AnyQuery<'_>) -> Result<Option<PayoutRecord>, StoreError> {
+        query
             .fetch_optional(&self.pool)
             .await?
             .as_ref()
@@ -357,17 +351,8 @@ impl Store {
 
     /// `(status, payouts)` for every status present.
     pub async fn payout_counts_by_status(&self) -> Result<Vec<(String, i64)>, StoreError> {
-        let rows = sqlx::query("SELECT status, COUNT(*) AS n FROM payouts GROUP BY status")
-            .fetch_all(&self.pool)
-            .await?;
-        rows.iter()
-            .map(|row| {
-                Ok((
-                    row.try_get::<String, _>("status")?,
-                    row.try_get::<i64, _>("n")?,
-                ))
-            })
-            .collect()
+        self.counts("SELECT status, COUNT(*) AS n FROM payouts GROUP BY status")
+            .await
     }
 }
 

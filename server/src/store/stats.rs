@@ -30,7 +30,8 @@ impl Store {
         .await
     }
 
-    async fn counts(&self, sql: &'static str) -> Result<Vec<(String, i64)>, StoreError> {
+    /// `(status, n)` rows of a `GROUP BY` query.
+    pub(super) async fn counts(&self, sql: &'static str) -> Result<Vec<(String, i64)>, StoreError> {
         let rows = sqlx::query(sql).fetch_all(&self.pool).await?;
         rows.iter()
             .map(|row| {
