@@ -7,9 +7,9 @@ use time::OffsetDateTime;
 use shared::GatewayPaymentId;
 use shared::api::{AttemptState, SessionId};
 
-use super::rows::{self, attempt_columns};
+use super::rows;
 use super::writer::{Stmt, atomically};
-use super::{AnyQuery, AttemptRecord, Backend, Store, StoreError, conflict, ms};
+use super::{AttemptRecord, Backend, Store, StoreError, conflict, ms};
 
 fn gateway_id(id: Option<GatewayPaymentId>) -> Option<i64> {
     id.map(|g| i64::try_from(g.get()).unwrap_or(i64::MAX))
@@ -23,40 +23,7 @@ fn requisites_json(a: &AttemptRecord) -> Result<Option<String>, StoreError> {
         .map_err(|e| StoreError::Corrupt(format!("requisites: {e}")))
 }
 
-/// `SELECT` of every attempt column (the order [`rows::attempt`] reads) `FROM payment_attempts`
-/// and the rest of the statement.
-macro_rules! select_attempts {
-    ($rest:literal) => {
-        concat!(
-            "SELECT ",
-            attempt_columns!(),
-            " FROM payment_attempts ",
-            $rest
-        )
-    };
-}
-
 impl Store {
-    /// Every attempt `query` selects.
-    async fn read_attempts(&self, query: AnyQuery<'_>) -> Result<Vec<AttemptRecord>, StoreError> {
-        query
-            .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(rows::attempt)
-            .collect()
-    }
-
-    /// The attempt `query` selects, if any.
-    async fn read_attempt(&self, query: AnyQuery<'_>) -> Result<Option<AttemptRecord>, StoreError> {
-        query
-            .fetch_optional(&self.pool)
-            .await?
-            .as_ref()
-            .map(rows::attempt)
-            .transpose()
-    }
-
     /// Inserts a new attempt (normally in state `creating`, committed before the gateway
     /// call). A taken number or gateway order id gives [`StoreError::Conflict`].
     pub async fn insert_attempt(&self, a: &AttemptRecord) -> Result<(), StoreError> {
@@ -85,9 +52,10 @@ impl Store {
 
     /// Every attempt of a session, by number.
     pub async fn attempts(&self, session: SessionId) -> Result<Vec<AttemptRecord>, StoreError> {
-        self.read_attempts(
-            sqlx::query(select_attempts!("WHERE session_id = $1 ORDER BY number"))
+        self.read_all(
+            sqlx::query(rows::select!(payment_attempts "WHERE session_id = $1 ORDER BY number"))
                 .bind(session.to_string()),
+            rows::attempt,
         )
         .await
     }
@@ -97,20 +65,15 @@ impl Store {
         &self,
         id: SessionId,
     ) -> Result<Option<(super::SessionRecord, Vec<AttemptRecord>)>, StoreError> {
-        const SESSION: &str = concat!(
-            "SELECT ",
-            rows::session_columns!(),
-            " FROM sessions WHERE id = $1"
-        );
-        const ATTEMPTS: &str = select_attempts!("WHERE session_id = $1 ORDER BY number");
+        const SESSION: &str = rows::select!(sessions "WHERE id = $1");
+        const ATTEMPTS: &str =
+            rows::select!(payment_attempts "WHERE session_id = $1 ORDER BY number");
         let mut conn = self.pool.acquire().await?;
         let (session, attempts) = if self.backend == Backend::Sqlite {
             // Both reads in one round trip to the connection's thread (one text, `$1` shared).
             const BOTH: &str = concat!(
-                "SELECT ",
-                rows::session_columns!(),
-                " FROM sessions WHERE id = $1;\n",
-                select_attempts!("WHERE session_id = $1 ORDER BY number")
+                rows::select!(sessions "WHERE id = $1;\n"),
+                rows::select!(payment_attempts "WHERE session_id = $1 ORDER BY number")
             );
             let mut results = (&mut *conn).fetch_many(sqlx::query(BOTH).bind(id.to_string()));
             let (mut session, mut attempts, mut done) = (None, Vec::new(), 0);
@@ -148,9 +111,10 @@ impl Store {
         &self,
         id: GatewayPaymentId,
     ) -> Result<Option<AttemptRecord>, StoreError> {
-        self.read_attempt(
-            sqlx::query(select_attempts!("WHERE gateway_payment_id = $1"))
+        self.read_one(
+            sqlx::query(rows::select!(payment_attempts "WHERE gateway_payment_id = $1"))
                 .bind(gateway_id(Some(id))),
+            rows::attempt,
         )
         .await
     }
@@ -160,8 +124,10 @@ impl Store {
         &self,
         order_id: &str,
     ) -> Result<Option<AttemptRecord>, StoreError> {
-        self.read_attempt(
-            sqlx::query(select_attempts!("WHERE gateway_order_id = $1")).bind(order_id),
+        self.read_one(
+            sqlx::query(rows::select!(payment_attempts "WHERE gateway_order_id = $1"))
+                .bind(order_id),
+            rows::attempt,
         )
         .await
     }
@@ -175,8 +141,8 @@ impl Store {
         now: OffsetDateTime,
         limit: u32,
     ) -> Result<Vec<AttemptRecord>, StoreError> {
-        self.read_attempts(
-            sqlx::query(select_attempts!(
+        self.read_all(
+            sqlx::query(rows::select!(payment_attempts
                 "WHERE next_poll_at <= $1 \
                  AND ((state = 'created' AND payment_status = 'wait') \
                       OR (payment_status = 'paid' AND paid_amount_kopecks IS NULL)) \
@@ -184,6 +150,7 @@ impl Store {
             ))
             .bind(ms(now))
             .bind(i64::from(limit)),
+            rows::attempt,
         )
         .await
     }
@@ -193,9 +160,10 @@ impl Store {
         &self,
         state: AttemptState,
     ) -> Result<Vec<AttemptRecord>, StoreError> {
-        self.read_attempts(
-            sqlx::query(select_attempts!("WHERE state = $1 ORDER BY created_at"))
+        self.read_all(
+            sqlx::query(rows::select!(payment_attempts "WHERE state = $1 ORDER BY created_at"))
                 .bind(state.as_str()),
+            rows::attempt,
         )
         .await
     }

@@ -227,8 +227,24 @@ pub struct Store {
 
 pub(crate) use writer::{Tx, WriteConn};
 
-/// A query with its values bound, for the helpers that read rows of one kind.
+/// A query with its values bound, for [`Store::read_all`] and [`Store::read_one`].
 type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>;
+/// Reads one row into a record.
+type Reader<T> = fn(&sqlx::any::AnyRow) -> Result<T, StoreError>;
+
+impl Store {
+    /// Every row `q` selects, each read by `read`.
+    async fn read_all<T>(&self, q: AnyQuery<'_>, read: Reader<T>) -> Result<Vec<T>, StoreError> {
+        let rows = q.fetch_all(&self.pool).await?;
+        rows.iter().map(read).collect()
+    }
+
+    /// The row `q` selects, if any, read by `read`.
+    async fn read_one<T>(&self, q: AnyQuery<'_>, read: Reader<T>) -> Result<Option<T>, StoreError> {
+        let row = q.fetch_optional(&self.pool).await?;
+        row.as_ref().map(read).transpose()
+    }
+}
 
 /// Connections per process. SQLite has one writer anyway; PostgreSQL's default
 /// `max_connections` (100) leaves room for several replicas at this size.

@@ -72,14 +72,13 @@ impl Store {
 
     /// Every operator, by e-mail.
     pub async fn operators(&self) -> Result<Vec<OperatorRecord>, StoreError> {
-        sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {OPERATOR_COLUMNS} FROM operators o ORDER BY o.email"
-        )))
-        .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(operator)
-        .collect()
+        self.read_all(
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT {OPERATOR_COLUMNS} FROM operators o ORDER BY o.email"
+            ))),
+            operator,
+        )
+        .await
     }
 
     /// The operator with this (lower-cased) e-mail.
@@ -87,15 +86,14 @@ impl Store {
         &self,
         email: &str,
     ) -> Result<Option<OperatorRecord>, StoreError> {
-        sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {OPERATOR_COLUMNS} FROM operators o WHERE o.email = $1"
-        )))
-        .bind(email)
-        .fetch_optional(&self.pool)
-        .await?
-        .as_ref()
-        .map(operator)
-        .transpose()
+        self.read_one(
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT {OPERATOR_COLUMNS} FROM operators o WHERE o.email = $1"
+            )))
+            .bind(email),
+            operator,
+        )
+        .await
     }
 
     /// Removes an operator and signs out all of their browsers; `false` if there was none.

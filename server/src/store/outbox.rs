@@ -320,17 +320,16 @@ pub use delivery::{AttemptResult, Claimed, NextStep};
 impl Store {
     /// The event with this id.
     pub async fn event_by_id(&self, id: &str) -> Result<Option<EventRecord>, StoreError> {
-        sqlx::query(concat!(
-            "SELECT ",
-            event_columns!(),
-            " FROM outbox_events WHERE id = $1"
-        ))
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await?
-        .as_ref()
-        .map(event)
-        .transpose()
+        self.read_one(
+            sqlx::query(concat!(
+                "SELECT ",
+                event_columns!(),
+                " FROM outbox_events WHERE id = $1"
+            ))
+            .bind(id),
+            event,
+        )
+        .await
     }
 
     /// The event's delivery attempts, oldest first.
@@ -365,26 +364,25 @@ impl Store {
         // Every filter is always present in the SQL and switched off by a NULL, so the text
         // is constant and the placeholders are numbered once.
         let (cursor_ms, cursor_id) = f.cursor.clone().map(|c| (c.created_at_ms, c.id)).unzip();
-        sqlx::query(concat!(
-            "SELECT ",
-            event_columns!(),
-            " FROM outbox_events \
+        self.read_all(
+            sqlx::query(concat!(
+                "SELECT ",
+                event_columns!(),
+                " FROM outbox_events \
              WHERE ($1 IS NULL OR kind = $1) AND ($2 IS NULL OR subject_id = $2) \
              AND ($3 IS NULL OR state = $3) \
              AND ($4 IS NULL OR created_at < $4 OR (created_at = $4 AND id < $5)) \
              ORDER BY created_at DESC, id DESC LIMIT $6"
-        ))
-        .bind(f.kind.map(EventKind::as_str))
-        .bind(f.subject_id.as_deref())
-        .bind(f.state.map(DeliveryState::as_str))
-        .bind(cursor_ms)
-        .bind(cursor_id)
-        .bind(i64::from(f.limit))
-        .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(event)
-        .collect()
+            ))
+            .bind(f.kind.map(EventKind::as_str))
+            .bind(f.subject_id.as_deref())
+            .bind(f.state.map(DeliveryState::as_str))
+            .bind(cursor_ms)
+            .bind(cursor_id)
+            .bind(i64::from(f.limit)),
+            event,
+        )
+        .await
     }
 
     /// How many events wait for delivery (the outbox depth).

@@ -19,7 +19,7 @@ use shared::{
 };
 
 use super::outbox::{self, NewEvent};
-use super::{AnyQuery, Store, StoreError, conflict, ms, time};
+use super::{Store, StoreError, conflict, ms, time};
 use crate::page::Cursor;
 use crate::payouts::{PayoutRequest, PayoutState, PayoutStatus, Recipient};
 
@@ -244,7 +244,7 @@ impl Store {
 
     /// The payout with our id.
     pub async fn payout(&self, id: &str) -> Result<Option<PayoutRecord>, StoreError> {
-        self.read_payout(sqlx::query(select!("WHERE id = $1")).bind(id))
+        self.read_one(sqlx::query(select!("WHERE id = $1")).bind(id), payout_row)
             .await
     }
 
@@ -253,8 +253,11 @@ impl Store {
         &self,
         key: &str,
     ) -> Result<Option<PayoutRecord>, StoreError> {
-        self.read_payout(sqlx::query(select!("WHERE idempotency_key = $1")).bind(key))
-            .await
+        self.read_one(
+            sqlx::query(select!("WHERE idempotency_key = $1")).bind(key),
+            payout_row,
+        )
+        .await
     }
 
     /// The payout sent under this gateway order id.
@@ -262,8 +265,11 @@ impl Store {
         &self,
         order_id: &str,
     ) -> Result<Option<PayoutRecord>, StoreError> {
-        self.read_payout(sqlx::query(select!("WHERE gateway_order_id = $1")).bind(order_id))
-            .await
+        self.read_one(
+            sqlx::query(select!("WHERE gateway_order_id = $1")).bind(order_id),
+            payout_row,
+        )
+        .await
     }
 
     /// The payout with the gateway's id.
@@ -271,20 +277,11 @@ impl Store {
         &self,
         id: GatewayPaymentId,
     ) -> Result<Option<PayoutRecord>, StoreError> {
-        self.read_payout(
+        self.read_one(
             sqlx::query(select!("WHERE gateway_payout_id = $1")).bind(gateway_id(Some(id))),
+            payout_row,
         )
         .await
-    }
-
-    /// The payout `query` selects, if any.
-    async fn read_payout(&self, query: AnyQuery<'_>) -> Result<Option<PayoutRecord>, StoreError> {
-        query
-            .fetch_optional(&self.pool)
-            .await?
-            .as_ref()
-            .map(payout_row)
-            .transpose()
     }
 
     /// A page of payouts, newest first, after the previous page's last one.
@@ -322,17 +319,16 @@ impl Store {
         now: OffsetDateTime,
         limit: u32,
     ) -> Result<Vec<PayoutRecord>, StoreError> {
-        sqlx::query(select!(
-            "WHERE next_check_at IS NOT NULL AND next_check_at <= $1 \
+        self.read_all(
+            sqlx::query(select!(
+                "WHERE next_check_at IS NOT NULL AND next_check_at <= $1 \
              ORDER BY next_check_at LIMIT $2"
-        ))
-        .bind(ms(now))
-        .bind(i64::from(limit))
-        .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(payout_row)
-        .collect()
+            ))
+            .bind(ms(now))
+            .bind(i64::from(limit)),
+            payout_row,
+        )
+        .await
     }
 
     /// Every payout in `state`, oldest first (start-up recovery).
@@ -340,13 +336,11 @@ impl Store {
         &self,
         state: PayoutState,
     ) -> Result<Vec<PayoutRecord>, StoreError> {
-        sqlx::query(select!("WHERE state = $1 ORDER BY created_at"))
-            .bind(state.as_str())
-            .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(payout_row)
-            .collect()
+        self.read_all(
+            sqlx::query(select!("WHERE state = $1 ORDER BY created_at")).bind(state.as_str()),
+            payout_row,
+        )
+        .await
     }
 
     /// `(status, payouts)` for every status present.

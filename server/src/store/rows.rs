@@ -31,6 +31,21 @@ macro_rules! attempt_columns {
 }
 pub(super) use attempt_columns;
 
+/// `SELECT` the columns a reader here reads `FROM` its table, then the rest of the statement:
+/// `select!(sessions "WHERE id = $1")`, `select!(payment_attempts "…")`.
+macro_rules! select {
+    (sessions $rest:literal) => {
+        $crate::store::rows::select!(session_columns "sessions" $rest)
+    };
+    (payment_attempts $rest:literal) => {
+        $crate::store::rows::select!(attempt_columns "payment_attempts" $rest)
+    };
+    ($columns:ident $table:literal $rest:literal) => {
+        concat!("SELECT ", $crate::store::rows::$columns!(), " FROM ", $table, " ", $rest)
+    };
+}
+pub(super) use select;
+
 fn corrupt(column: &str, e: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt(format!("{column}: {e}"))
 }

@@ -9,7 +9,7 @@ use shared::{Amount, SessionStatus};
 
 use crate::page::Cursor;
 
-use super::rows::{self, session_columns};
+use super::rows;
 use super::writer::{Stmt, atomically};
 use super::{Backend, Change, SessionRecord, Store, StoreError, attempts, conflict, ms, parse};
 
@@ -110,17 +110,11 @@ impl Store {
 
     /// The session with this id.
     pub async fn session_by_id(&self, id: SessionId) -> Result<Option<SessionRecord>, StoreError> {
-        sqlx::query(concat!(
-            "SELECT ",
-            session_columns!(),
-            " FROM sessions WHERE id = $1"
-        ))
-        .bind(id.to_string())
-        .fetch_optional(&self.pool)
-        .await?
-        .as_ref()
-        .map(rows::session)
-        .transpose()
+        self.read_one(
+            sqlx::query(rows::select!(sessions "WHERE id = $1")).bind(id.to_string()),
+            rows::session,
+        )
+        .await
     }
 
     /// The session with this token.
@@ -128,17 +122,11 @@ impl Store {
         &self,
         token: &SessionToken,
     ) -> Result<Option<SessionRecord>, StoreError> {
-        sqlx::query(concat!(
-            "SELECT ",
-            session_columns!(),
-            " FROM sessions WHERE token = $1"
-        ))
-        .bind(token.as_str())
-        .fetch_optional(&self.pool)
-        .await?
-        .as_ref()
-        .map(rows::session)
-        .transpose()
+        self.read_one(
+            sqlx::query(rows::select!(sessions "WHERE token = $1")).bind(token.as_str()),
+            rows::session,
+        )
+        .await
     }
 
     /// The session with this merchant order id.
@@ -146,28 +134,18 @@ impl Store {
         &self,
         order_id: &str,
     ) -> Result<Option<SessionRecord>, StoreError> {
-        sqlx::query(concat!(
-            "SELECT ",
-            session_columns!(),
-            " FROM sessions WHERE order_id = $1"
-        ))
-        .bind(order_id)
-        .fetch_optional(&self.pool)
-        .await?
-        .as_ref()
-        .map(rows::session)
-        .transpose()
+        self.read_one(
+            sqlx::query(rows::select!(sessions "WHERE order_id = $1")).bind(order_id),
+            rows::session,
+        )
+        .await
     }
 
     /// A page of sessions, newest first.
     pub async fn list_sessions(&self, f: &ListFilter) -> Result<Vec<SessionRecord>, StoreError> {
         // Placeholders are numbered by hand: the `Any` driver's query builder writes `?`,
         // which PostgreSQL does not accept.
-        let mut sql = String::from(concat!(
-            "SELECT ",
-            session_columns!(),
-            " FROM sessions WHERE 1 = 1"
-        ));
+        let mut sql = String::from(rows::select!(sessions "WHERE 1 = 1"));
         let mut args = AnyArguments::default();
         if let Some(status) = f.status {
             let p = arg(&mut args, status.as_str())?;
@@ -221,16 +199,15 @@ impl Store {
 
     /// The session's status history, oldest first.
     pub async fn history(&self, id: SessionId) -> Result<Vec<StatusChange>, StoreError> {
-        sqlx::query(
-            "SELECT status, payment_status, gateway_payment_id, source, detail, at \
+        self.read_all(
+            sqlx::query(
+                "SELECT status, payment_status, gateway_payment_id, source, detail, at \
              FROM status_history WHERE session_id = $1 ORDER BY seq",
+            )
+            .bind(id.to_string()),
+            rows::history,
         )
-        .bind(id.to_string())
-        .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(rows::history)
-        .collect()
+        .await
     }
 
     /// Ids of open or pending sessions whose deadline is at or before `now`.
