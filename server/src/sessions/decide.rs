@@ -19,6 +19,10 @@
 //!   history only (and needs attention when it contradicts `paid`). `cancel` / `fail` end
 //!   the session only when they concern the attempt the buyer sees; at or after the deadline
 //!   a cancel shows as `expired`.
+//!
+//! Long (~450 lines) on purpose: one decision over every status pair, its checks in the order
+//! of the rules above, so one report is followed from top to bottom in one place; the table
+//! tests are in `decide/tests.rs`.
 
 use shared::api::AttemptState;
 use shared::gateway::PaymentStatusResponse;

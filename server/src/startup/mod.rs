@@ -5,6 +5,9 @@
 //! gateway (sandbox mode: start the emulator, [`upstream`]), load the API keys
 //! ([`api_keys`]), make the services and their metrics, wire the router. Background work is
 //! started by [`Application::run_until`] ([`workers`]).
+//!
+//! About 400 lines: the application type, its build order and the small steps that only wire
+//! values together; each larger step is a submodule.
 
 mod api_keys;
 mod database;

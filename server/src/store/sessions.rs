@@ -381,21 +381,3 @@ where
 fn kopecks(amount: Amount) -> i64 {
     i64::try_from(amount.kopecks()).unwrap_or(i64::MAX)
 }
-
-impl Store {
-    /// How many sessions have each status.
-    pub async fn count_sessions_by_status(&self) -> Result<Vec<(SessionStatus, u64)>, StoreError> {
-        let rows: Vec<(String, i64)> =
-            sqlx::query_as("SELECT status, COUNT(*) FROM sessions GROUP BY status")
-                .fetch_all(&self.pool)
-                .await?;
-        rows.into_iter()
-            .map(|(status, n)| {
-                Ok((
-                    super::parse::<SessionStatus>("status", &status)?,
-                    u64::try_from(n).unwrap_or_default(),
-                ))
-            })
-            .collect()
-    }
-}

@@ -4,8 +4,13 @@
 
 use std::time::Duration;
 
-use shared::api::{Requisites, StatusSource};
-use shared::{CustomerIp, Phone};
+use shared::api::{
+    AttemptState, Locale, Requisites, SessionId, SessionToken, StatusChange, StatusSource,
+};
+use shared::{
+    Amount, CustomerIp, CustomerUserId, Description, GatewayPaymentId, HttpUrl, Method, OrderId,
+    PaymentStatus, Phone, SessionStatus, UserAgent,
+};
 use time::macros::datetime;
 
 use super::*;
@@ -419,9 +424,9 @@ async fn list_filters_and_pages() {
             .collect::<Vec<_>>(),
         ["L-2", "L-1"]
     );
-    let counts = store.count_sessions_by_status().await.unwrap();
-    assert!(counts.contains(&(SessionStatus::Paid, 3)));
-    assert!(counts.contains(&(SessionStatus::Open, 2)));
+    let counts = store.session_counts_by_status().await.unwrap();
+    assert!(counts.contains(&("paid".to_owned(), 3)));
+    assert!(counts.contains(&("open".to_owned(), 2)));
 }
 
 #[tokio::test]
