@@ -22,6 +22,7 @@ mod method;
 mod money;
 #[cfg(feature = "openapi")]
 mod openapi;
+mod payout_status;
 mod phone;
 mod serde_util;
 mod status;
@@ -41,6 +42,7 @@ pub use ip::{CustomerIp, CustomerIpError};
 pub use lifetime::{LifetimeError, LifetimeSecs};
 pub use method::{Flow, Method, MethodParseError, PayoutKind};
 pub use money::{Money, MoneyError};
+pub use payout_status::PayoutStatus;
 pub use phone::{Phone, PhoneError};
 pub use status::{PaymentStatus, SessionStatus, StatusParseError, TransitionError};
 pub use text::{CustomerUserId, Description, OrderId, TextError, UserAgent};

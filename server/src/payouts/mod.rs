@@ -39,9 +39,11 @@ use shared::{BankCode, HttpUrl};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
+pub use crate::store::{PayoutRequest, PayoutState, Recipient};
 pub use error::PayoutError;
-pub use model::{BalanceView, PayoutList, PayoutState, PayoutStatus, PayoutView};
-pub use request::{IdempotencyKey, IdempotencyKeyError, PayoutBody, PayoutRequest, Recipient};
+pub use model::{BalanceView, PayoutList, PayoutView};
+pub use request::{IdempotencyKey, IdempotencyKeyError, PayoutBody};
+pub use shared::PayoutStatus;
 pub use status::{Applied, PayoutReport};
 
 use crate::clock::{Clock, unix_ms};

@@ -14,7 +14,7 @@ use shared::{
 };
 use utoipa::ToSchema;
 
-use crate::store::encode_hex;
+use crate::store::{PayoutRequest, Recipient, encode_hex};
 
 /// Longest recipient name kept with an account payout.
 pub const MAX_HOLDER_CHARS: usize = 100;
@@ -50,52 +50,6 @@ pub struct PayoutBody {
     pub order_id: Option<String>,
     /// Free text kept with the payout (1–128 characters).
     pub description: Option<String>,
-}
-
-/// Where a validated payout goes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Recipient {
-    /// SBP transfer to a phone.
-    Sbp {
-        /// Recipient phone.
-        phone: Phone,
-        /// Recipient's bank.
-        bank_member_id: BankMemberId,
-    },
-    /// Transfer to a bank account.
-    Account {
-        /// 20-digit account number.
-        account: AccountNumber,
-        /// BIC of the recipient's bank.
-        bic: Bic,
-        /// The gateway's `customer_code`; `None` = the configured default.
-        bank: Option<BankCode>,
-        /// Recipient's name.
-        holder: Option<String>,
-    },
-}
-
-impl Recipient {
-    /// The payout kind.
-    pub fn kind(&self) -> PayoutKind {
-        match self {
-            Recipient::Sbp { .. } => PayoutKind::Sbp,
-            Recipient::Account { .. } => PayoutKind::Account,
-        }
-    }
-}
-
-/// A validated payout request.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PayoutRequest {
-    /// How much.
-    pub amount: Amount,
-    /// To whom.
-    pub recipient: Recipient,
-    /// The merchant's reference.
-    pub order_id: Option<OrderId>,
-    /// Free text.
-    pub description: Option<Description>,
 }
 
 /// The canonical form hashed for idempotency: every field, in a fixed order, normalised.

@@ -39,7 +39,9 @@ use time::OffsetDateTime;
 pub(crate) use keys::encode_hex;
 pub use listen::{StatusSignal, spawn_listener};
 pub use payouts::PayoutRecord;
-pub use records::{AttemptRecord, Change, ChangeEvent, SessionRecord};
+pub use records::{
+    AttemptRecord, Change, ChangeEvent, PayoutRequest, PayoutState, Recipient, SessionRecord,
+};
 pub use sessions::ListFilter;
 pub use status::StatusRow;
 

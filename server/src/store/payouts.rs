@@ -5,7 +5,7 @@
 //! itself can race freely: exactly one of two concurrent writers wins, the other re-reads.
 //! A write that makes the status final enqueues its merchant event in the same transaction.
 //!
-//! Long (~470 lines): every statement on the `payouts` table and the one row mapping they
+//! Long (~450 lines): every statement on the `payouts` table and the one row mapping they
 //! share, so a column change is made in one file.
 
 use sqlx::Row as _;
@@ -15,13 +15,12 @@ use time::OffsetDateTime;
 use shared::gateway::ValidationErrorBody;
 use shared::{
     AccountNumber, Amount, BankCode, BankMemberId, Bic, Description, GatewayPaymentId, Money,
-    OrderId, PaymentStatus, PayoutKind, Phone,
+    OrderId, PaymentStatus, PayoutKind, PayoutStatus, Phone,
 };
 
 use super::outbox::{self, NewEvent};
-use super::{Store, StoreError, conflict, ms, time};
+use super::{PayoutRequest, PayoutState, Recipient, Store, StoreError, conflict, ms, time};
 use crate::page::Cursor;
-use crate::payouts::{PayoutRequest, PayoutState, PayoutStatus, Recipient};
 
 /// A payout as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,5 +1,6 @@
-//! The records the store reads and writes for sessions and their payments, and a session
-//! change written in one transaction ([`Change`]).
+//! The records the store reads and writes: sessions and their payments, a session change
+//! written in one transaction ([`Change`]), and a payout's validated request and create-call
+//! state (the payout service re-exports those; its rules stay in `crate::payouts`).
 
 use time::OffsetDateTime;
 
@@ -7,8 +8,9 @@ use shared::api::{
     AttemptState, Locale, Metadata, Requisites, SessionId, SessionToken, StatusChange,
 };
 use shared::{
-    Amount, CustomerIp, CustomerUserId, Description, GatewayPaymentId, HttpUrl, Method, OrderId,
-    PaymentStatus, SessionStatus, UserAgent,
+    AccountNumber, Amount, BankCode, BankMemberId, Bic, CustomerIp, CustomerUserId, Description,
+    GatewayPaymentId, HttpUrl, Method, OrderId, PaymentStatus, PayoutKind, Phone, SessionStatus,
+    UserAgent,
 };
 
 use super::outbox;
@@ -122,4 +124,94 @@ pub struct ChangeEvent {
     pub status_before: SessionStatus,
     /// The money it had received before the change, as the decision read it.
     pub paid_before: Option<Amount>,
+}
+
+/// Where a validated payout goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Recipient {
+    /// SBP transfer to a phone.
+    Sbp {
+        /// Recipient phone.
+        phone: Phone,
+        /// Recipient's bank.
+        bank_member_id: BankMemberId,
+    },
+    /// Transfer to a bank account.
+    Account {
+        /// 20-digit account number.
+        account: AccountNumber,
+        /// BIC of the recipient's bank.
+        bic: Bic,
+        /// The gateway's `customer_code`; `None` = the configured default.
+        bank: Option<BankCode>,
+        /// Recipient's name.
+        holder: Option<String>,
+    },
+}
+
+impl Recipient {
+    /// The payout kind.
+    pub fn kind(&self) -> PayoutKind {
+        match self {
+            Recipient::Sbp { .. } => PayoutKind::Sbp,
+            Recipient::Account { .. } => PayoutKind::Account,
+        }
+    }
+}
+
+/// A validated payout request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PayoutRequest {
+    /// How much.
+    pub amount: Amount,
+    /// To whom.
+    pub recipient: Recipient,
+    /// The merchant's reference.
+    pub order_id: Option<OrderId>,
+    /// Free text.
+    pub description: Option<Description>,
+}
+
+/// Where the create call stands (internal bookkeeping behind [`PayoutStatus::Creating`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PayoutState {
+    /// Committed; a create call is (or was, before a crash) in flight.
+    Sending,
+    /// A create call's outcome is unknown, within the grace period: looked up by its order
+    /// id, sent again (same order id) only after "no such payout" for the whole grace period
+    /// (public `creating`).
+    Unknown,
+    /// The outcome stayed unknown past the grace period, or a re-send was refused: only
+    /// looked up from now on, never sent again (public `unknown`).
+    Unresolved,
+    /// The gateway holds it (its id is known).
+    Sent,
+    /// The gateway refused it; nothing exists upstream.
+    Refused,
+}
+
+impl PayoutState {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Sending => "sending",
+            Self::Unknown => "unknown",
+            Self::Unresolved => "unresolved",
+            Self::Sent => "sent",
+            Self::Refused => "refused",
+        }
+    }
+
+    /// The state stored as `name`.
+    pub fn from_name(name: &str) -> Option<PayoutState> {
+        [
+            Self::Sending,
+            Self::Unknown,
+            Self::Unresolved,
+            Self::Sent,
+            Self::Refused,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == name)
+    }
 }
