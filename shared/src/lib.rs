@@ -12,6 +12,29 @@
 //! This crate depends on nothing server-side and builds for `wasm32-unknown-unknown`; it never
 //! reads the clock.
 
+/// `Display` as `as_str()` and `FromStr` by that name among `ALL`, for a closed enum; an
+/// unknown name is refused with `$refuse(name)`.
+macro_rules! by_name {
+    ($ty:ty, $err:ty, $refuse:expr) => {
+        impl std::fmt::Display for $ty {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl std::str::FromStr for $ty {
+            type Err = $err;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                let refuse: fn(&str) -> $err = $refuse;
+                Self::ALL
+                    .into_iter()
+                    .find(|v| v.as_str() == s)
+                    .ok_or_else(|| refuse(s))
+            }
+        }
+    };
+}
+
 mod amount;
 mod bank;
 mod decimal;

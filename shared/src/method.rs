@@ -1,9 +1,6 @@
 //! Our payment methods ([`Method`]) and payout kinds ([`PayoutKind`]) with their default gateway
 //! services (product.md table; services are configurable per method, these are the defaults).
 
-use std::fmt;
-use std::str::FromStr;
-
 use serde::{Deserialize, Serialize};
 
 /// An unknown method or payout-kind name.
@@ -131,25 +128,11 @@ impl Method {
     }
 }
 
-impl fmt::Display for Method {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Method {
-    type Err = MethodParseError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .into_iter()
-            .find(|m| m.as_str() == s)
-            .ok_or_else(|| MethodParseError {
-                kind: "payment method",
-                name: s.to_owned(),
-                expected: Self::NAMES,
-            })
-    }
-}
+by_name!(Method, MethodParseError, |s| MethodParseError {
+    kind: "payment method",
+    name: s.to_owned(),
+    expected: Method::NAMES,
+});
 
 /// A payout kind as our API names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -193,25 +176,11 @@ impl PayoutKind {
     }
 }
 
-impl fmt::Display for PayoutKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for PayoutKind {
-    type Err = MethodParseError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .into_iter()
-            .find(|k| k.as_str() == s)
-            .ok_or_else(|| MethodParseError {
-                kind: "payout kind",
-                name: s.to_owned(),
-                expected: "sbp, account, card",
-            })
-    }
-}
+by_name!(PayoutKind, MethodParseError, |s| MethodParseError {
+    kind: "payout kind",
+    name: s.to_owned(),
+    expected: "sbp, account, card",
+});
 
 #[cfg(test)]
 mod tests {

@@ -1,8 +1,5 @@
 //! [`PayoutStatus`]: a payout's status as our API names it.
 
-use std::fmt;
-use std::str::FromStr;
-
 use serde::{Deserialize, Serialize};
 
 use crate::PaymentStatus;
@@ -74,21 +71,9 @@ impl PayoutStatus {
     }
 }
 
-impl fmt::Display for PayoutStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for PayoutStatus {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .into_iter()
-            .find(|k| k.as_str() == s)
-            .ok_or_else(|| format!("unknown payout status {s:?}"))
-    }
-}
+by_name!(PayoutStatus, String, |s| format!(
+    "unknown payout status {s:?}"
+));
 
 #[cfg(test)]
 mod tests {

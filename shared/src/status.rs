@@ -1,9 +1,6 @@
 //! Statuses: the gateway's [`PaymentStatus`] and our [`SessionStatus`], both closed enums with
 //! explicit transitions. Matches are exhaustive on purpose: a new variant must be placed.
 
-use std::fmt;
-use std::str::FromStr;
-
 use serde::{Deserialize, Serialize};
 
 /// A refused status change.
@@ -86,21 +83,9 @@ impl PaymentStatus {
     }
 }
 
-impl fmt::Display for PaymentStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for PaymentStatus {
-    type Err = StatusParseError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .into_iter()
-            .find(|status| status.as_str() == s)
-            .ok_or_else(|| StatusParseError(s.to_owned()))
-    }
-}
+by_name!(PaymentStatus, StatusParseError, |s| StatusParseError(
+    s.to_owned()
+));
 
 /// The status of one of our checkout sessions — the one closed enum the server and the widget
 /// share (the widget's `data-status`).
@@ -232,21 +217,9 @@ impl From<PaymentStatus> for SessionStatus {
     }
 }
 
-impl fmt::Display for SessionStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for SessionStatus {
-    type Err = StatusParseError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .into_iter()
-            .find(|status| status.as_str() == s)
-            .ok_or_else(|| StatusParseError(s.to_owned()))
-    }
-}
+by_name!(SessionStatus, StatusParseError, |s| StatusParseError(
+    s.to_owned()
+));
 
 #[cfg(test)]
 mod tests {

@@ -82,22 +82,18 @@ impl Store {
             return Ok(Snapshot::default());
         };
         let mut snapshot = Snapshot::default();
-        for row in sqlx::query("SELECT record FROM sandbox_payments ORDER BY id")
-            .fetch_all(pool)
-            .await?
-        {
-            snapshot
-                .payments
-                .push(decode("payment", &row.try_get::<String, _>(0)?)?);
-        }
-        for row in sqlx::query("SELECT record FROM sandbox_payouts ORDER BY id")
-            .fetch_all(pool)
-            .await?
-        {
-            snapshot
-                .payouts
-                .push(decode("payout", &row.try_get::<String, _>(0)?)?);
-        }
+        snapshot.payments = records(
+            pool,
+            "SELECT record FROM sandbox_payments ORDER BY id",
+            "payment",
+        )
+        .await?;
+        snapshot.payouts = records(
+            pool,
+            "SELECT record FROM sandbox_payouts ORDER BY id",
+            "payout",
+        )
+        .await?;
         for row in sqlx::query("SELECT account, record FROM sandbox_balances")
             .fetch_all(pool)
             .await?
@@ -242,6 +238,18 @@ fn encode<T: serde::Serialize>(value: &T) -> Result<String, SandboxError> {
         what: "record to store".to_owned(),
         detail: e.to_string(),
     })
+}
+
+/// Every JSON record `sql` selects (one text column), decoded as `what`.
+async fn records<T: serde::de::DeserializeOwned>(
+    pool: &SqlitePool,
+    sql: &'static str,
+    what: &str,
+) -> Result<Vec<T>, SandboxError> {
+    let rows = sqlx::query(sql).fetch_all(pool).await?;
+    rows.iter()
+        .map(|row| decode(what, &row.try_get::<String, _>(0)?))
+        .collect()
 }
 
 fn decode<T: serde::de::DeserializeOwned>(what: &str, text: &str) -> Result<T, SandboxError> {

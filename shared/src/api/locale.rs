@@ -1,8 +1,5 @@
 //! [`Locale`]: the widget's language.
 
-use std::fmt;
-use std::str::FromStr;
-
 use serde::{Deserialize, Serialize};
 
 /// The language the widget speaks.
@@ -35,18 +32,4 @@ impl Locale {
     }
 }
 
-impl fmt::Display for Locale {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Locale {
-    type Err = LocaleError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .into_iter()
-            .find(|l| l.as_str() == s)
-            .ok_or_else(|| LocaleError(s.to_owned()))
-    }
-}
+by_name!(Locale, LocaleError, |s| LocaleError(s.to_owned()));
