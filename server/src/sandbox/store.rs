@@ -81,19 +81,21 @@ impl Store {
         let Store::Sqlite(pool) = self else {
             return Ok(Snapshot::default());
         };
-        let mut snapshot = Snapshot::default();
-        snapshot.payments = records(
-            pool,
-            "SELECT record FROM sandbox_payments ORDER BY id",
-            "payment",
-        )
-        .await?;
-        snapshot.payouts = records(
-            pool,
-            "SELECT record FROM sandbox_payouts ORDER BY id",
-            "payout",
-        )
-        .await?;
+        let mut snapshot = Snapshot {
+            payments: records(
+                pool,
+                "SELECT record FROM sandbox_payments ORDER BY id",
+                "payment",
+            )
+            .await?,
+            payouts: records(
+                pool,
+                "SELECT record FROM sandbox_payouts ORDER BY id",
+                "payout",
+            )
+            .await?,
+            ..Snapshot::default()
+        };
         for row in sqlx::query("SELECT account, record FROM sandbox_balances")
             .fetch_all(pool)
             .await?
