@@ -226,7 +226,7 @@ impl Store {
             if text.len() >= 4 && token_like {
                 let n = arg(&mut args, i64::try_from(text.len()).unwrap_or(i64::MAX))?;
                 // SUBSTR, not LIKE: `_` is a token character, and LIKE ignores case on SQLite.
-                any.push(format!("SUBSTR(token, 1, {n}) = {p}"));
+                any.push(format!("SUBSTR(token, 1, CAST({n} AS INTEGER)) = {p}"));
             }
             sql.push_str(&format!(" AND ({})", any.join(" OR ")));
         }
