@@ -448,6 +448,25 @@ mod tests {
     }
 
     #[test]
+    fn gateway_money_strings_are_read_to_the_kopeck() {
+        assert_eq!(kopecks_of("93.84"), Some(9384));
+        assert_eq!(kopecks_of("93.84000000"), Some(9384));
+        assert_eq!(kopecks_of("-5.5"), Some(-550));
+        assert_eq!(kopecks_of("100"), Some(10000));
+        for bad in ["", "abc", "1.2x", "-", ".5"] {
+            assert_eq!(kopecks_of(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn durations_read_naturally() {
+        let s = std::time::Duration::from_secs;
+        assert_eq!(took(Lang::En, s(45)), "45\u{a0}s");
+        assert_eq!(took(Lang::Ru, s(252)), "4\u{a0}мин 12\u{a0}с");
+        assert_eq!(took(Lang::En, s(7500)), "2\u{a0}h 5\u{a0}min");
+    }
+
+    #[test]
     fn percentages_round_to_a_tenth() {
         assert_eq!(percent(1, 3), "33.3%");
         assert_eq!(percent(2, 3), "66.7%");

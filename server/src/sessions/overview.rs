@@ -208,3 +208,68 @@ impl Sessions {
         Ok(self.check(&session.token).await?.1)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn status(name: &str, sessions: u64, received: u64) -> StatusTotals {
+        StatusTotals {
+            status: name.to_owned(),
+            sessions,
+            received_kopecks: received,
+            needs_attention: 0,
+        }
+    }
+
+    #[test]
+    fn percentiles_are_nearest_rank_over_the_sample() {
+        let o = |times: Vec<u64>| Overview {
+            by_status: vec![],
+            by_method: vec![],
+            days: vec![],
+            times_to_paid: times,
+        };
+        let ms = std::time::Duration::from_millis;
+        assert_eq!(o(vec![]).time_to_paid(500), None);
+        assert_eq!(o(vec![7]).time_to_paid(900), Some(ms(7)));
+        let ten = o((1..=10).collect());
+        assert_eq!(ten.time_to_paid(500), Some(ms(5)));
+        assert_eq!(ten.time_to_paid(900), Some(ms(9)));
+        assert_eq!(o(vec![1, 2, 3]).time_to_paid(500), Some(ms(2)));
+    }
+
+    #[test]
+    fn days_add_up_by_status_and_method() {
+        let day = |paid: u64, kopecks: u64| DayTotals {
+            by_status: vec![status("paid", paid, kopecks), status("open", 1, 0)],
+            by_method: vec![MethodTotals {
+                method: "sbp".to_owned(),
+                sessions: paid + 1,
+                paid,
+                paid_kopecks: kopecks,
+            }],
+        };
+        let (statuses, methods) = add_up(&[day(2, 300), DayTotals::default(), day(1, 50)]);
+        assert_eq!(statuses, vec![status("open", 2, 0), status("paid", 3, 350)]);
+        assert_eq!(methods.len(), 1);
+        assert_eq!(
+            (
+                methods[0].sessions,
+                methods[0].paid,
+                methods[0].paid_kopecks
+            ),
+            (5, 3, 350)
+        );
+    }
+
+    #[test]
+    fn days_are_utc_day_numbers() {
+        let t = time::macros::datetime!(2026-12-03 23:59:59.999 UTC);
+        assert_eq!(
+            start_of(day_of(t)),
+            time::macros::datetime!(2026-12-03 0:00 UTC)
+        );
+        assert_eq!(day_of(t) + 1, day_of(t + Duration::milliseconds(1)));
+    }
+}
