@@ -118,6 +118,11 @@ pub fn took(l: Lang, d: std::time::Duration) -> String {
         format!("{h}\u{a0}{hl} {m}\u{a0}{ml}")
     } else if m > 0 {
         format!("{m}\u{a0}{ml} {s}\u{a0}{sl}")
+    } else if s < 10 {
+        // Under ten seconds (a sandbox, a fast SBP payment) tenths say more than "0 s".
+        let tenths = d.as_millis() / 100;
+        let point = l.t(".", ",");
+        format!("{}{point}{}\u{a0}{sl}", tenths / 10, tenths % 10)
     } else {
         format!("{s}\u{a0}{sl}")
     }
@@ -462,6 +467,9 @@ mod tests {
     fn durations_read_naturally() {
         let s = std::time::Duration::from_secs;
         assert_eq!(took(Lang::En, s(45)), "45\u{a0}s");
+        let ms = std::time::Duration::from_millis;
+        assert_eq!(took(Lang::En, ms(420)), "0.4\u{a0}s");
+        assert_eq!(took(Lang::Ru, ms(9_960)), "9,9\u{a0}с");
         assert_eq!(took(Lang::Ru, s(252)), "4\u{a0}мин 12\u{a0}с");
         assert_eq!(took(Lang::En, s(7500)), "2\u{a0}h 5\u{a0}min");
     }
