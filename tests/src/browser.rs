@@ -123,6 +123,14 @@ impl CheckoutServer {
         self.daemon.line_value(prefix)
     }
 
+    /// Where this server's database is: its PostgreSQL URL, else its SQLite file.
+    pub fn database(&self) -> String {
+        self.daemon.database_url().map_or_else(
+            || self.data_dir.join("checkout.db").display().to_string(),
+            str::to_owned,
+        )
+    }
+
     /// `alikassa-checkout operators ARGS` on this server's database, `stdin` given.
     pub fn operators(&self, args: &[&str], stdin: &[u8]) -> crate::Run {
         let mut all: Vec<&str> = vec!["operators"];
