@@ -6,6 +6,8 @@
 // script tag), on two profiles — "localhost" (no throttling) and "phone" (375 px, CPU 4× slower,
 // 1.6 Mbit/s down, 150 ms RTT, like a cheap phone on a weak 3G/4G) — it measures, each in a fresh
 // browser context (cold cache, new session), then the median of RUNS:
+//   skeleton navigation start → the widget's box shows its skeleton (amount and placeholders
+//            before the wasm runs; the hosted page's comes with the HTML);
 //   picker   navigation start → the widget's method buttons are painted;
 //   click    click on a method → its requisites are painted (one POST …/pay);
 //   reload   reload (warm cache) → the requisites are painted again.
@@ -176,6 +178,7 @@ const PROBE = `(() => {
   };
   window.__akcFind = find;
   const tick = () => {
+    if (!window.__akcSkeleton && find('[data-testid="skeleton"], button[data-testid^="method-"]')) window.__akcSkeleton = performance.now();
     if (!window.__akcPicker && find('button[data-testid^="method-"]')) window.__akcPicker = performance.now();
     if (!window.__akcRequisites && find('[data-testid^="requisite-"]')) window.__akcRequisites = performance.now();
     requestAnimationFrame(tick);
@@ -219,6 +222,8 @@ async function run(cdp, profile, url) {
     await send("Page.addScriptToEvaluateOnNewDocument", { source: PROBE }, sessionId);
     await send("Page.navigate", { url }, sessionId);
     const picker = await waitFor(send, sessionId, "window.__akcPicker", "the picker");
+    const { result: first } = await send("Runtime.evaluate", { expression: "window.__akcSkeleton", returnByValue: true }, sessionId);
+    const skeleton = first.value;
     const { result } = await send("Runtime.evaluate", {
       expression: `(async () => {
         const button = window.__akcFind('[data-testid="method-card_transfer"]');
@@ -238,7 +243,7 @@ async function run(cdp, profile, url) {
     } catch (error) {
       console.error(`widget-bench: ${url}: ${error.message.slice(0, 400)}`);
     }
-    return { picker, click, reload };
+    return { skeleton, picker, click, reload };
   } finally {
     await send("Target.closeTarget", { targetId });
     await send("Target.disposeBrowserContext", { browserContextId });
@@ -266,9 +271,9 @@ async function main() {
           samples.push(await run(cdp, profile, url));
         }
         const m = (k) => median(samples.map((s) => s[k]));
-        rows.push({ profile: name, page, picker: m("picker"), click: m("click"), reload: m("reload") });
+        rows.push({ profile: name, page, skeleton: m("skeleton"), picker: m("picker"), click: m("click"), reload: m("reload") });
         const all = (k) => samples.map((s) => Math.round(s[k])).join(" ");
-        console.error(`widget-bench: ${name} ${page}: picker [${all("picker")}] click [${all("click")}] reload [${all("reload")}] ms`);
+        console.error(`widget-bench: ${name} ${page}: skeleton [${all("skeleton")}] picker [${all("picker")}] click [${all("click")}] reload [${all("reload")}] ms`);
       }
     }
   } finally {
@@ -281,9 +286,9 @@ async function main() {
   }
   const s = (ms) => (Number.isFinite(ms) ? `${(ms / 1000).toFixed(2)} s` : "failed").padStart(8);
   console.log(`widget-bench: median of ${RUNS} fresh contexts each`);
-  console.log("profile    page     picker   click→req  reload→req");
+  console.log("profile    page     skeleton   picker   click→req  reload→req");
   for (const r of rows) {
-    console.log(`${r.profile.padEnd(10)} ${r.page.padEnd(7)} ${s(r.picker)} ${s(r.click)}  ${s(r.reload)}`);
+    console.log(`${r.profile.padEnd(10)} ${r.page.padEnd(7)} ${s(r.skeleton)}   ${s(r.picker)} ${s(r.click)}  ${s(r.reload)}`);
   }
 }
 

@@ -20,17 +20,32 @@ const styleUrl = new URL("widget.css", import.meta.url).href;
 let loading = null;
 
 // Content-Security-Policy violations that concern us (our calls, the wasm compile), so that a
-// failure can be named for what it is.
-const violations = [];
+// failure can be named for what it is; with those the stable entry saw for the requests it
+// started before this module arrived.
+const seen = [];
 document.addEventListener("securitypolicyviolation", (e) => {
   const uri = e.blockedURI || "";
-  if (uri === "wasm-eval" || uri === "eval" || uri.startsWith(apiBase)) violations.push(e);
+  if (uri === "wasm-eval" || uri === "eval" || uri.startsWith(apiBase)) seen.push(e);
 });
+const violations = () => [...(globalThis.__alikassaCheckout?.violations ?? []), ...seen];
+
+// What the stable entry (/widget/v1/checkout.js) started for this build before this module
+// arrived: `fetch()` promises of the wasm (by URL) and of session views (by token). Each is
+// taken once; a retry or a later mount asks anew.
+function handed(kind, key) {
+  const started = globalThis.__alikassaCheckout?.[kind];
+  const promise = started?.get(key);
+  started?.delete(key);
+  return promise;
+}
 
 function load() {
-  // The wasm download starts now, beside the JS glue's, not after it (one round trip less).
+  // The wasm download starts now, beside the JS glue's, not after it (one round trip less),
+  // unless the stable entry already started it: the same request (same URL, no integrity),
+  // handed over as its `fetch()`.
   loading ??= (() => {
-    const wasm = fetch(new URL("frontend_bg.wasm", import.meta.url));
+    const url = new URL("frontend_bg.wasm", import.meta.url).href;
+    const wasm = handed("wasm", url) ?? fetch(url);
     wasm.catch(() => {});
     return import("./frontend.js").then(async (glue) => {
       await glue.default({ module_or_path: wasm });
@@ -57,7 +72,9 @@ function prefetch(token, viewId, state) {
     }
   }
   const url = `${apiBase}/api/v1/checkout/${encodeURIComponent(token)}`;
-  return fetch(url, { mode: "cors", credentials: "omit", cache: "no-store" }).then(
+  // The stable entry may have asked already (the same request).
+  const asked = handed("views", token) ?? fetch(url, { mode: "cors", credentials: "omit", cache: "no-store" });
+  return asked.then(
     async (r) => {
       const answer = { status: r.status, text: await r.text(), at: Date.now() };
       // A failed answer carries no test_mode: ask whether this is a sandbox (for the hint).
@@ -84,7 +101,7 @@ async function serverInfo(state) {
 async function diagnose(error, state) {
   const origin = await serverInfo(state);
   await settle();
-  const csp = violations.find((v) => (v.blockedURI || "").startsWith(apiBase));
+  const csp = violations().find((v) => (v.blockedURI || "").startsWith(apiBase));
   if (csp) {
     return {
       fail: "csp_blocked",
@@ -259,7 +276,7 @@ export function mount(target, options = {}) {
       },
       async (error) => {
         await settle();
-        const csp = violations.find((v) => v.blockedURI === "wasm-eval" || v.blockedURI === "eval" || (v.blockedURI || "").startsWith(apiBase));
+        const csp = violations().find((v) => v.blockedURI === "wasm-eval" || v.blockedURI === "eval" || (v.blockedURI || "").startsWith(apiBase));
         if (first) {
           try {
             state.sandbox ||= JSON.parse((await first).text).test_mode === true;

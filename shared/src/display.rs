@@ -29,8 +29,18 @@ pub fn amount_exact(locale: Locale, amount: Amount) -> String {
     money(locale, amount, true)
 }
 
+/// A sum of kopecks with its kopecks always shown, as [`amount_exact`] writes an amount, for
+/// totals that may be zero or above one amount's limit (the merchant dashboard's figures).
+pub fn kopecks_exact(locale: Locale, kopecks: u64) -> String {
+    money_of(locale, kopecks, true)
+}
+
 fn money(locale: Locale, amount: Amount, with_kopecks: bool) -> String {
-    let (rubles, kopecks) = (amount.kopecks() / 100, amount.kopecks() % 100);
+    money_of(locale, amount.kopecks(), with_kopecks)
+}
+
+fn money_of(locale: Locale, kopecks: u64, with_kopecks: bool) -> String {
+    let (rubles, kopecks) = (kopecks / 100, kopecks % 100);
     match locale {
         Locale::Ru => {
             let int = group_thousands(rubles, "\u{202f}");

@@ -123,6 +123,14 @@ impl CheckoutServer {
         self.daemon.line_value(prefix)
     }
 
+    /// Where this server's database is: its PostgreSQL URL, else its SQLite file.
+    pub fn database(&self) -> String {
+        self.daemon.database_url().map_or_else(
+            || self.data_dir.join("checkout.db").display().to_string(),
+            str::to_owned,
+        )
+    }
+
     /// `alikassa-checkout operators ARGS` on this server's database, `stdin` given.
     pub fn operators(&self, args: &[&str], stdin: &[u8]) -> crate::Run {
         let mut all: Vec<&str> = vec!["operators"];
@@ -297,7 +305,9 @@ fn uuid_like() -> String {
 /// behind a proxy that buffers streams): it stays `CONNECTING`, reports an error, and counts the
 /// streams opened in `window.blockedStreams`. `GET /legacy?token=…` plays a browser without
 /// constructed stylesheets (Safari before 16.4) under a policy that allows styles from the
-/// checkout's origin only, no inline ones.
+/// checkout's origin only, no inline ones. `GET /strict?token=…[&forgot=connect]` is a shop
+/// under a strict policy that forgot what the widget needs ('wasm-unsafe-eval', or the checkout
+/// in connect-src).
 pub struct ShopServer {
     /// `http://localhost:PORT`.
     pub origin: String,
@@ -406,12 +416,21 @@ fn serve_shop(stream: TcpStream, checkout: &str) {
             ("200 OK", page)
         }
         "/strict" => {
-            // A strict policy that forgot 'wasm-unsafe-eval': the wasm may not compile.
+            // A strict policy that forgot 'wasm-unsafe-eval': the wasm may not compile. With
+            // `&forgot=connect`, one that forgot the checkout in connect-src instead: no request
+            // to it (wasm, view) may leave.
             let token = query_param(query, "token");
-            policy = format!(
-                "content-security-policy: default-src 'none'; script-src 'unsafe-inline' {checkout}; \
-                 connect-src {checkout}; style-src 'unsafe-inline'\r\n"
-            );
+            policy = if query_param(query, "forgot") == "connect" {
+                format!(
+                    "content-security-policy: default-src 'none'; script-src 'unsafe-inline' {checkout} \
+                     'wasm-unsafe-eval'; connect-src 'self'; style-src 'unsafe-inline'\r\n"
+                )
+            } else {
+                format!(
+                    "content-security-policy: default-src 'none'; script-src 'unsafe-inline' {checkout}; \
+                     connect-src {checkout}; style-src 'unsafe-inline'\r\n"
+                )
+            };
             let page = format!(
                 r##"<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><link rel="icon" href="data:,"><title>Strict shop</title></head>

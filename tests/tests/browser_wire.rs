@@ -294,7 +294,7 @@ const PHONE: bool = true;
 const DESKTOP: bool = false;
 
 #[rustfmt::skip]
-const FAILURES: [Failure; 6] = [
+const FAILURES: [Failure; 7] = [
     Failure { name: "origin-not-allowed", phone: DESKTOP, locale: "en", page: "{foreign}/embed?token={token}&locale=en",
         code: "origin_not_allowed", says: "can't be shown on this page", hint: Some("the origin {foreign} is not in server.cors_origins"), retry: false },
     Failure { name: "unknown-session-embed", phone: PHONE, locale: "ru", page: "{shop}/embed?token=q9Xr2mKd8Lp0Zt5Wv7Yb3N&locale=ru",
@@ -307,6 +307,9 @@ const FAILURES: [Failure; 6] = [
         code: "load_failed", says: "Не удалось загрузить форму оплаты", hint: Some("WebAssembly"), retry: true },
     Failure { name: "csp-blocked", phone: DESKTOP, locale: "en", page: "{shop}/strict?token={token}",
         code: "csp_blocked", says: "can't be shown on this page", hint: Some("'wasm-unsafe-eval'"), retry: false },
+    // The requests the stable entry starts are blocked before the widget's entry listens.
+    Failure { name: "csp-connect-blocked", phone: PHONE, locale: "en", page: "{shop}/strict?token={token}&forgot=connect",
+        code: "csp_blocked", says: "can't be shown on this page", hint: None, retry: false },
 ];
 
 #[tokio::test(flavor = "multi_thread")]
@@ -382,10 +385,11 @@ async fn the_hosted_page_says_an_unknown_session_before_any_script() {
     w.browser.close().await;
 }
 
-/// The stable entry starts the build's glue and wasm beside the entry (each downloaded once,
-/// the widget's own requests served by the preloads), and exports what the entry exports.
+/// The stable entry starts the build's glue, its wasm and the session view beside the entry
+/// (each downloaded once: the widget's own requests are the ones the stable entry started),
+/// and exports what the entry exports.
 #[tokio::test(flavor = "multi_thread")]
-async fn the_stable_entry_preloads_the_build_and_exports_what_the_entry_does() {
+async fn the_stable_entry_starts_the_build_and_the_view_and_exports_what_the_entry_does() {
     let w = world(false).await;
     let (_, token) = w.server.create_session(&["card_transfer", "sbp"], "ru");
     w.browser
@@ -398,19 +402,36 @@ async fn the_stable_entry_preloads_the_build_and_exports_what_the_entry_does() {
             "const entries = performance.getEntriesByType('resource'); \
              const of = (suffix) => entries.filter(e => e.name.endsWith(suffix)).map(e => e.initiatorType); \
              return {wasm: of('/frontend_bg.wasm'), glue: of('/frontend.js'), entry: of('/checkout.js'), \
+               view: of('/api/v1/checkout/' + arguments[0]), \
+               handed: [...(globalThis.__alikassaCheckout?.wasm?.keys() ?? []), ...(globalThis.__alikassaCheckout?.views?.keys() ?? [])], \
                links: [...document.head.querySelectorAll('link[rel$=preload]')].map(l => l.rel + ' ' + l.href)};",
-            vec![],
+            vec![json!(token)],
         )
         .await;
     assert_eq!(
         loads["wasm"],
-        json!(["link"]),
-        "the wasm came once, preloaded: {loads}"
+        json!(["fetch"]),
+        "the wasm came once, by the stable entry's fetch: {loads}"
+    );
+    assert_eq!(
+        loads["view"],
+        json!(["fetch"]),
+        "the view came once: {loads}"
+    );
+    assert_eq!(
+        loads["handed"],
+        json!([]),
+        "the entry took both requests over: {loads}"
     );
     assert_eq!(
         loads["glue"].as_array().map(Vec::len),
         Some(1),
         "the glue came once: {loads}"
+    );
+    assert_eq!(
+        loads["links"].as_array().map(Vec::len),
+        Some(1),
+        "only the glue is preloaded by a link: {loads}"
     );
     assert_eq!(
         loads["entry"].as_array().map(Vec::len),

@@ -98,6 +98,13 @@ fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
     }
 }
 
+/// Unix nanoseconds of an RFC 3339 time as the API writes it.
+fn time_of(text: &str) -> i128 {
+    time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|e| panic!("{text}: {e}"))
+        .unix_timestamp_nanos()
+}
+
 fn json_of(answer: &e2e::Answer) -> Value {
     serde_json::from_slice(&answer.body).unwrap_or(Value::Null)
 }
@@ -152,7 +159,7 @@ async fn operators_see_the_numbers_act_safely_and_viewers_only_read() {
         .to_owned();
 
     // Seed: paid, underpaid, cancelled, waiting, untouched.
-    let _paid = seed(&server, Some("sbp"), Some("paid"));
+    let paid = seed(&server, Some("sbp"), Some("paid"));
     let underpaid = seed(&server, Some("card_transfer"), Some("partial"));
     let _cancelled = seed(&server, Some("sbp"), Some("cancel"));
     let waiting = seed(&server, Some("sbp"), None);
@@ -215,6 +222,40 @@ async fn operators_see_the_numbers_act_safely_and_viewers_only_read() {
         Some("img"),
         "the chart is announced as an image"
     );
+    // Time to paid: one paid session, so median and p90 are its time from creation to its
+    // `paid` status as the API's history says.
+    let paid_details = json_of(&server.api("GET", &format!("/api/v1/sessions/{paid}"), None));
+    let ms_of = |v: &Value| -> i128 {
+        let text = v.as_str().unwrap();
+        let t = time_of(text);
+        t / 1_000_000
+    };
+    let paid_at = paid_details["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["status"] == "paid")
+        .map(|h| ms_of(&h["at"]))
+        .expect("a paid status in the history");
+    let took = (paid_at - ms_of(&paid_details["created_at"])) as u64;
+    assert_eq!(value(&b, "time-to-paid-median").await, took);
+    assert_eq!(value(&b, "time-to-paid-p90").await, took);
+    // The gateway balance, as the API reads it.
+    let balance = json_of(&server.api("GET", "/api/v1/balance", None));
+    let (r, k) = balance["balance"]
+        .as_str()
+        .unwrap()
+        .split_once('.')
+        .unwrap();
+    assert_eq!(
+        value(&b, "balance").await,
+        r.parse::<u64>().unwrap() * 100 + format!("{k:0<2}").parse::<u64>().unwrap()
+    );
+    // The chart is stacked by the methods that paid, with a legend naming them.
+    assert_eq!(
+        b.text("chart-paid-legend").await.as_deref().map(str::trim),
+        Some("sbp")
+    );
     shots(&b, "overview").await;
 
     // Sessions: filter by status, then by method.
@@ -243,6 +284,42 @@ async fn operators_see_the_numbers_act_safely_and_viewers_only_read() {
         .await;
     assert_eq!(rows().await, 1);
     b.goto(&format!("{base}/dashboard/sessions?status=expired"))
+        .await;
+    b.wait_for("no-sessions").await;
+    // Search by order id, gateway payment id and token prefix; customer; amount range.
+    let underpaid_details =
+        json_of(&server.api("GET", &format!("/api/v1/sessions/{underpaid}"), None));
+    let gateway_id = underpaid_details["gateway_payment_id"].to_string();
+    let token_prefix = &underpaid_details["token"].as_str().unwrap()[..8];
+    for q in [
+        underpaid_order.as_str().unwrap(),
+        gateway_id.as_str(),
+        token_prefix,
+        underpaid.as_str(),
+    ] {
+        b.goto(&format!("{base}/dashboard/sessions")).await;
+        set(&b, "filter-q", q).await;
+        b.click("filter-apply").await;
+        b.wait_for("sessions-table").await;
+        assert_eq!(rows().await, 1, "search {q}");
+        assert_eq!(
+            b.attr("session-row", "data-order").await.map(Value::String),
+            Some(underpaid_order.clone()),
+            "search {q}"
+        );
+    }
+    b.goto(&format!("{base}/dashboard/sessions?customer=buyer-42"))
+        .await;
+    assert_eq!(rows().await, items.len() as u64);
+    b.goto(&format!("{base}/dashboard/sessions?customer=somebody-else"))
+        .await;
+    b.wait_for("no-sessions").await;
+    b.goto(&format!(
+        "{base}/dashboard/sessions?amount_min=1500&amount_max=1%20500%2C00"
+    ))
+    .await;
+    assert_eq!(rows().await, items.len() as u64);
+    b.goto(&format!("{base}/dashboard/sessions?amount_min=1500%2C01"))
         .await;
     b.wait_for("no-sessions").await;
 
@@ -276,6 +353,64 @@ async fn operators_see_the_numbers_act_safely_and_viewers_only_read() {
     b.goto(&format!("{base}/dashboard/sessions/{subject}"))
         .await;
     b.wait_for("timeline").await;
+
+    // CSV export of a filter: a header, one quoted line per session, formulas defused.
+    let formula = server.api(
+        "POST",
+        "/api/v1/sessions",
+        Some(
+            json!({"order_id": "=HYPERLINK(\"http://x\")", "amount": "10.00",
+                    "customer_user_id": "@buyer", "methods": ["sbp"], "locale": "ru"}),
+        ),
+    );
+    assert_eq!(formula.status, 201, "{}", formula.text());
+    let csv = |query: &str| {
+        let query = query.to_owned();
+        let b = &b;
+        async move {
+            b.js(
+                "return fetch('/dashboard/sessions.csv' + arguments[0]).then(async r => \
+                 [r.status, r.headers.get('content-type'), await r.text()]);",
+                vec![json!(query)],
+            )
+            .await
+        }
+    };
+    let answer = csv("?status=underpaid").await;
+    assert_eq!(answer[0], 200);
+    assert_eq!(answer[1], "text/csv; charset=utf-8");
+    let text = answer[2].as_str().unwrap();
+    let lines: Vec<&str> = text.split("\r\n").filter(|l| !l.is_empty()).collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    assert!(
+        lines[0].starts_with("created_at,session_id,order_id"),
+        "{text}"
+    );
+    assert!(
+        lines[1].contains(&format!(
+            "\"{underpaid}\",\"{}\"",
+            underpaid_order.as_str().unwrap()
+        )),
+        "{text}"
+    );
+    assert!(
+        lines[1].contains("\"1500.00\",\"500.00\",\"underpaid\",\"yes\""),
+        "{text}"
+    );
+    let all = csv("?customer=%40buyer").await;
+    let text = all[2].as_str().unwrap();
+    assert!(
+        text.contains("\"'=HYPERLINK(\"\"http://x\"\")\",\"'@buyer\""),
+        "{text}"
+    );
+    // The list's form links to the export of what it shows.
+    b.goto(&format!("{base}/dashboard/sessions?status=underpaid"))
+        .await;
+    assert_eq!(
+        b.attr("export-csv", "href").await.as_deref(),
+        Some("/dashboard/sessions.csv?status=underpaid")
+    );
+    assert_eq!(csv("?amount_min=abc").await[0], 400);
 
     // A change without the CSRF token, or with a wrong one, is refused.
     let token = csrf(&b).await;

@@ -217,23 +217,36 @@ pub fn error_page(status: u16, en: &str, ru: &str, detail: &str) -> Html<String>
     ))
 }
 
-/// Kopecks as rubles: `1 500.00 ₽`.
-pub fn rub(kopecks: u64) -> String {
-    let rubles = (kopecks / 100).to_string();
-    let mut grouped = String::new();
-    for (i, c) in rubles.chars().enumerate() {
-        if i > 0 && (rubles.len() - i).is_multiple_of(3) {
-            grouped.push('\u{202f}');
-        }
-        grouped.push(c);
-    }
-    format!("{grouped}.{:02}\u{a0}₽", kopecks % 100)
+/// Kopecks as rubles, as the widget writes them: `1 500,00 ₽` (ru: narrow no-break spaces,
+/// decimal comma) or `₽1,500.00` (en).
+pub fn rub(l: Lang, kopecks: u64) -> String {
+    let locale = match l {
+        Lang::Ru => shared::api::Locale::Ru,
+        Lang::En => shared::api::Locale::En,
+    };
+    shared::display::kopecks_exact(locale, kopecks)
+}
+
+/// Signed kopecks (a balance may be negative) as rubles.
+pub fn rub_signed(l: Lang, kopecks: i64) -> String {
+    let sign = if kopecks < 0 { "−" } else { "" };
+    format!("{sign}{}", rub(l, kopecks.unsigned_abs()))
 }
 
 /// A time as `2026-12-03 11:25 UTC`.
 pub fn when(t: OffsetDateTime) -> String {
     t.format(format_description!(
         "[year]-[month]-[day] [hour]:[minute]:[second]"
+    ))
+    .map(|s| format!("{s} UTC"))
+    .unwrap_or_default()
+}
+
+/// A time to the millisecond, `2026-12-03 11:25:07.042 UTC`: timeline entries of the same
+/// second read in their real order.
+pub fn when_ms(t: OffsetDateTime) -> String {
+    t.format(format_description!(
+        "[year]-[month]-[day] [hour]:[minute]:[second].[subsecond digits:3]"
     ))
     .map(|s| format!("{s} UTC"))
     .unwrap_or_default()
@@ -308,9 +321,14 @@ mod tests {
 
     #[test]
     fn rubles_are_grouped_with_kopecks() {
-        assert_eq!(rub(0), "0.00\u{a0}₽");
-        assert_eq!(rub(150_000), "1\u{202f}500.00\u{a0}₽");
-        assert_eq!(rub(123_456_789), "1\u{202f}234\u{202f}567.89\u{a0}₽");
+        assert_eq!(rub(Lang::Ru, 0), "0,00\u{a0}₽");
+        assert_eq!(rub(Lang::Ru, 150_000), "1\u{202f}500,00\u{a0}₽");
+        assert_eq!(
+            rub(Lang::Ru, 123_456_789),
+            "1\u{202f}234\u{202f}567,89\u{a0}₽"
+        );
+        assert_eq!(rub(Lang::En, 150_000), "₽1,500.00");
+        assert_eq!(rub_signed(Lang::Ru, -5_050), "−50,50\u{a0}₽");
     }
 
     #[test]

@@ -9,6 +9,7 @@
 
 mod auth;
 mod chart;
+mod export;
 mod layout;
 mod login;
 mod overview;
@@ -57,6 +58,7 @@ pub fn routes() -> Router<AppState> {
         .route("/dashboard/lang", get(layout::switch_language))
         .route("/dashboard/assets/dashboard.css", get(stylesheet))
         .route("/dashboard/sessions", get(sessions::list))
+        .route("/dashboard/sessions.csv", get(export::sessions_csv))
         .route("/dashboard/sessions/{id}", get(sessions::details))
         .route("/dashboard/sessions/{id}/refresh", post(sessions::refresh))
         .route(

@@ -8,10 +8,15 @@ use time::{Duration, OffsetDateTime, Time};
 
 use super::DashError;
 use super::auth::Signed;
-use super::chart::{self, Bar};
-use super::layout::{Lang, Page, Section, render, rub, table};
+use super::chart::{self, Column};
+use super::layout::{Lang, Page, Section, render, rub, rub_signed, table};
 use crate::html::escape as esc;
 use crate::routes::AppState;
+use crate::sessions::find_status;
+use crate::store::dashboard::DayTotals;
+
+/// How long the overview waits for the gateway's balance.
+const BALANCE_WAIT: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// A period of the overview.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,6 +87,47 @@ pub fn percent(part: u64, whole: u64) -> String {
     format!("{}.{}%", tenths / 10, tenths % 10)
 }
 
+/// A decimal money string of the gateway (`"93.84"`, `"-5.5"`) in kopecks.
+fn kopecks_of(text: &str) -> Option<i64> {
+    let (negative, digits) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text),
+    };
+    let (rubles, fraction) = digits.split_once('.').unwrap_or((digits, ""));
+    if rubles.is_empty() || !rubles.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let kopecks: String = fraction.chars().chain("00".chars()).take(2).collect();
+    if !fraction.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let value = rubles
+        .parse::<i64>()
+        .ok()?
+        .checked_mul(100)?
+        .checked_add(kopecks.parse().ok()?)?;
+    Some(if negative { -value } else { value })
+}
+
+/// A duration for people: `45 s`, `4 min 12 s`, `2 h 5 min`.
+pub fn took(l: Lang, d: std::time::Duration) -> String {
+    let secs = d.as_secs();
+    let (h, m, s) = (secs / 3600, secs / 60 % 60, secs % 60);
+    let (hl, ml, sl) = (l.t("h", "ч"), l.t("min", "мин"), l.t("s", "с"));
+    if h > 0 {
+        format!("{h}\u{a0}{hl} {m}\u{a0}{ml}")
+    } else if m > 0 {
+        format!("{m}\u{a0}{ml} {s}\u{a0}{sl}")
+    } else if s < 10 {
+        // Under ten seconds (a sandbox, a fast SBP payment) tenths say more than "0 s".
+        let tenths = d.as_millis() / 100;
+        let point = l.t(".", ",");
+        format!("{}{point}{}\u{a0}{sl}", tenths / 10, tenths % 10)
+    } else {
+        format!("{s}\u{a0}{sl}")
+    }
+}
+
 /// `GET /dashboard/?period=today|7d|30d`.
 pub async fn page(
     State(state): State<AppState>,
@@ -92,11 +138,25 @@ pub async fn page(
     let period = Period::parse(&q.period);
     let now = state.sessions.clock().now();
     let (from, to) = period.range(now);
-    let (o, failed_events) = tokio::join!(
+    // The gateway's balance is asked at the same time and given a second at most: a slow or
+    // failing gateway shows "unavailable" on its card, never an error page or a slow one.
+    let (o, failed_events, balance) = tokio::join!(
         state.sessions.overview(from, to),
-        state.events.failed_between(from, to)
+        state.events.failed_between(from, to),
+        tokio::time::timeout(BALANCE_WAIT, state.payouts.balance()),
     );
     let (o, failed_events) = (o?, failed_events?);
+    let balance = match balance {
+        Ok(Ok(b)) => kopecks_of(&b.balance),
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "dashboard: balance unavailable");
+            None
+        }
+        Err(_) => {
+            tracing::warn!("dashboard: balance unavailable: the gateway took over a second");
+            None
+        }
+    };
     let paid = o.status(SessionStatus::Paid);
     let underpaid = o.status(SessionStatus::Underpaid);
     let sessions = o.sessions();
@@ -123,6 +183,18 @@ pub async fn page(
             label = esc(label)
         )
     };
+    let took_card = |testid: &str, label: &str, value: Option<std::time::Duration>| match value {
+        Some(d) => format!(
+            r#"<div class="card"><dt>{label}</dt><dd data-testid="{testid}" data-value="{ms}">{value}</dd></div>"#,
+            label = esc(label),
+            ms = d.as_millis(),
+            value = took(l, d),
+        ),
+        None => format!(
+            r#"<div class="card"><dt>{label}</dt><dd data-testid="{testid}">—</dd></div>"#,
+            label = esc(label)
+        ),
+    };
     let from_day = from.date().to_string();
     let to_day = (to - Duration::days(1)).date().to_string();
     let range_query = format!("from={from_day}&to={to_day}");
@@ -130,7 +202,7 @@ pub async fn page(
         card(
             "paid-volume",
             l.t("Paid volume", "Оплачено, сумма"),
-            rub(paid.received_kopecks),
+            rub(l, paid.received_kopecks),
             paid.received_kopecks,
             None,
         ),
@@ -171,6 +243,28 @@ pub async fn page(
                 "/dashboard/sessions?status=underpaid&{range_query}"
             )),
         ),
+        took_card(
+            "time-to-paid-median",
+            l.t("Median time to paid", "Медиана времени до оплаты"),
+            o.time_to_paid(500),
+        ),
+        took_card(
+            "time-to-paid-p90",
+            l.t("90% paid within", "90% оплачены за"),
+            o.time_to_paid(900),
+        ),
+        match balance {
+            Some(k) => format!(
+                r#"<div class="card"><dt>{label}</dt><dd data-testid="balance" data-value="{k}"><a href="/dashboard/payouts">{value}</a></dd></div>"#,
+                label = esc(l.t("Gateway balance", "Баланс в шлюзе")),
+                value = rub_signed(l, k),
+            ),
+            None => format!(
+                r#"<div class="card"><dt>{label}</dt><dd data-testid="balance" class="muted">{value}</dd></div>"#,
+                label = esc(l.t("Gateway balance", "Баланс в шлюзе")),
+                value = esc(l.t("unavailable now", "сейчас недоступен")),
+            ),
+        },
         card(
             "webhook-failures",
             l.t("Webhook failures", "Сбои вебхуков"),
@@ -181,53 +275,81 @@ pub async fn page(
     ]
     .concat();
 
-    // Every day of the period, zero where nothing was paid.
-    let days = period.days();
-    let bars: Vec<Bar> = (0..days)
-        .map(|d| {
-            let day = from + Duration::days(d);
-            Bar {
-                label: format!("{:02}-{:02}", u8::from(day.month()), day.day()),
-                value: o
-                    .paid_by_day
-                    .iter()
-                    .find(|t| t.day == d)
-                    .map_or(0, |t| t.paid_kopecks),
+    // Every day of the period stacked by the methods that paid anything in it.
+    let paying: Vec<&str> = o
+        .by_method
+        .iter()
+        .filter(|m| m.paid_kopecks > 0)
+        .map(|m| m.method.as_str())
+        .collect();
+    let series: Vec<String> = paying.iter().map(|m| (*m).to_owned()).collect();
+    let day_volume = |day: &DayTotals, method: &str| {
+        day.by_method
+            .iter()
+            .find(|m| m.method == method)
+            .map_or(0, |m| m.paid_kopecks)
+    };
+    let columns: Vec<Column> = (0_i64..)
+        .zip(&o.days)
+        .map(|(d, day)| {
+            let date = from + Duration::days(d);
+            Column {
+                label: format!("{:02}-{:02}", u8::from(date.month()), date.day()),
+                values: paying.iter().map(|m| day_volume(day, m)).collect(),
             }
         })
         .collect();
-    let chart_title = l.t("Paid volume per day", "Оплачено по дням");
+    let chart_title = l.t(
+        "Paid volume per day, by method",
+        "Оплачено по дням, по способам",
+    );
     let chart_desc = format!(
-        "{} {from_day} — {to_day}, UTC. {}: {}",
+        "{} {from_day} — {to_day}, UTC. {}: {}{}",
         l.t(
-            "Sessions paid in full, by the day they were created,",
-            "Полностью оплаченные сессии по дню создания,"
+            "Money received by sessions paid in full, by the day they were created, stacked by the method of the paying attempt,",
+            "Деньги полностью оплаченных сессий по дню создания, по способу оплатившей попытки,",
         ),
         l.t("Total", "Итого"),
-        rub(paid.received_kopecks)
+        rub(l, paid.received_kopecks),
+        paying
+            .iter()
+            .map(|m| {
+                let total = o.by_method.iter().find(|t| t.method == *m).map_or(0, |t| t.paid_kopecks);
+                format!("; {m}: {}", rub(l, total))
+            })
+            .collect::<String>()
     );
-    let svg = chart::bars("chart-paid", chart_title, &chart_desc, &bars, rub);
-    let day_rows: Vec<String> = (0..days)
-        .map(|d| {
-            let day = (from + Duration::days(d)).date();
-            let t = o.paid_by_day.iter().find(|t| t.day == d);
+    let svg = chart::stacked(
+        "chart-paid",
+        chart_title,
+        &chart_desc,
+        &series,
+        &columns,
+        |k| rub(l, k),
+    );
+    let day_rows: Vec<String> = (0_i64..)
+        .zip(&o.days)
+        .map(|(d, day)| {
+            let date = (from + Duration::days(d)).date();
+            let paid = find_status(&day.by_status, SessionStatus::Paid);
+            let methods: String = paying
+                .iter()
+                .map(|m| format!(r#"<td class="num">{}</td>"#, rub(l, day_volume(day, m))))
+                .collect();
             format!(
-                "<tr><td>{day}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
-                t.map_or(0, |t| t.paid),
-                rub(t.map_or(0, |t| t.paid_kopecks))
+                "<tr><td>{date}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>{methods}</tr>",
+                paid.sessions,
+                rub(l, paid.received_kopecks)
             )
         })
         .collect();
-    let day_table = table(
-        chart_title,
-        &[
-            l.t("Day", "День"),
-            l.t("Paid", "Оплачено"),
-            l.t("Volume", "Сумма"),
-        ],
-        &day_rows,
-        "chart-table",
-    );
+    let mut day_head = vec![
+        l.t("Day", "День"),
+        l.t("Paid", "Оплачено"),
+        l.t("Volume", "Сумма"),
+    ];
+    day_head.extend(paying.iter().copied());
+    let day_table = table(chart_title, &day_head, &day_rows, "chart-table");
 
     let method_rows: Vec<String> = o
         .by_method
@@ -328,6 +450,28 @@ mod tests {
             Period::Today.range(now).0,
             time::macros::datetime!(2026-12-03 0:00 UTC)
         );
+    }
+
+    #[test]
+    fn gateway_money_strings_are_read_to_the_kopeck() {
+        assert_eq!(kopecks_of("93.84"), Some(9384));
+        assert_eq!(kopecks_of("93.84000000"), Some(9384));
+        assert_eq!(kopecks_of("-5.5"), Some(-550));
+        assert_eq!(kopecks_of("100"), Some(10000));
+        for bad in ["", "abc", "1.2x", "-", ".5"] {
+            assert_eq!(kopecks_of(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn durations_read_naturally() {
+        let s = std::time::Duration::from_secs;
+        assert_eq!(took(Lang::En, s(45)), "45\u{a0}s");
+        let ms = std::time::Duration::from_millis;
+        assert_eq!(took(Lang::En, ms(420)), "0.4\u{a0}s");
+        assert_eq!(took(Lang::Ru, ms(9_960)), "9,9\u{a0}с");
+        assert_eq!(took(Lang::Ru, s(252)), "4\u{a0}мин 12\u{a0}с");
+        assert_eq!(took(Lang::En, s(7500)), "2\u{a0}h 5\u{a0}min");
     }
 
     #[test]

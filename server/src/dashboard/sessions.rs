@@ -12,7 +12,8 @@ use time::{Date, Duration, OffsetDateTime, Time};
 use super::DashError;
 use super::auth::Signed;
 use super::layout::{
-    Page, Section, action_button, badge, csrf_field, notice, render, rub, table, when,
+    Lang, Page, Section, action_button, badge, csrf_field, notice, render, rub, table, when,
+    when_ms,
 };
 use crate::html::escape as esc;
 use crate::page::{self, Cursor};
@@ -37,7 +38,39 @@ pub struct Filters {
     #[serde(default)]
     attention: String,
     #[serde(default)]
+    customer: String,
+    #[serde(default)]
+    amount_min: String,
+    #[serde(default)]
+    amount_max: String,
+    /// Order id, session id, gateway payment id or token prefix.
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
     cursor: String,
+}
+
+/// Rubles as typed by a person (`1500`, `1 500,50`, `1500.5`) in kopecks.
+fn rubles(name: &str, text: &str) -> Result<Option<u64>, DashError> {
+    let plain: String = text
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '\u{202f}' && *c != '₽')
+        .map(|c| if c == ',' { '.' } else { c })
+        .collect();
+    if plain.is_empty() {
+        return Ok(None);
+    }
+    if plain == "0" {
+        return Ok(Some(0));
+    }
+    plain
+        .parse::<shared::Amount>()
+        .map(|a| Some(a.kopecks()))
+        .map_err(|_| {
+            DashError::BadRequest(format!(
+                "{name}: expected an amount in rubles, e.g. 1500 or 1500,50"
+            ))
+        })
 }
 
 fn date(name: &str, text: &str) -> Result<Option<Date>, DashError> {
@@ -81,13 +114,16 @@ impl Filters {
                     })?,
                 ),
             },
-            customer_user_id: None,
+            customer_user_id: Some(self.customer.trim().to_owned()).filter(|c| !c.is_empty()),
+            amount_min: rubles("amount_min", &self.amount_min)?,
+            amount_max: rubles("amount_max", &self.amount_max)?,
+            search: Some(self.q.trim().to_owned()).filter(|q| !q.is_empty()),
             limit,
         })
     }
 
     /// The query string of these filters without the cursor.
-    fn query(&self) -> String {
+    pub fn query(&self) -> String {
         let mut q = form_urlencoded::Serializer::new(String::new());
         for (k, v) in [
             ("status", &self.status),
@@ -96,6 +132,10 @@ impl Filters {
             ("from", &self.from),
             ("to", &self.to),
             ("attention", &self.attention),
+            ("customer", &self.customer),
+            ("amount_min", &self.amount_min),
+            ("amount_max", &self.amount_max),
+            ("q", &self.q),
         ] {
             if !v.is_empty() {
                 q.append_pair(k, v);
@@ -133,11 +173,15 @@ pub async fn list(
     let form = format!(
         r#"<form method="get" action="/dashboard/sessions" class="filters" data-testid="filters" aria-label="{flabel}">
 {status}{method}
+<div class="field wide"><label for="f-q">{q_l}</label><input id="f-q" name="q" type="search" value="{q}" data-testid="filter-q" aria-describedby="f-q-hint"><span id="f-q-hint" class="hint">{q_hint}</span></div>
 <div class="field"><label for="f-order">{order_l}</label><input id="f-order" name="order_id" value="{order}" data-testid="filter-order"></div>
+<div class="field"><label for="f-customer">{customer_l}</label><input id="f-customer" name="customer" value="{customer}" data-testid="filter-customer"></div>
+<div class="field"><label for="f-min">{min_l}</label><input id="f-min" name="amount_min" inputmode="decimal" value="{min}" data-testid="filter-amount-min"></div>
+<div class="field"><label for="f-max">{max_l}</label><input id="f-max" name="amount_max" inputmode="decimal" value="{max}" data-testid="filter-amount-max"></div>
 <div class="field"><label for="f-from">{from_l}</label><input id="f-from" type="date" name="from" value="{from}"></div>
 <div class="field"><label for="f-to">{to_l}</label><input id="f-to" type="date" name="to" value="{to}"></div>
 <div class="field check"><input id="f-att" type="checkbox" name="attention" value="1"{attention} data-testid="filter-attention"><label for="f-att">{att_l}</label></div>
-<div class="field buttons"><button type="submit" data-testid="filter-apply">{apply}</button> <a href="/dashboard/sessions">{reset}</a></div></form>"#,
+<div class="field buttons"><button type="submit" data-testid="filter-apply">{apply}</button> <a href="/dashboard/sessions">{reset}</a> <a href="/dashboard/sessions.csv{export_q}" download data-testid="export-csv">{export}</a></div></form>"#,
         flabel = l.t("Filters", "Фильтры"),
         status = select(
             "status",
@@ -161,9 +205,29 @@ pub async fn list(
         to = esc(&f.to),
         att_l = l.t("Needs attention only", "Только требующие внимания"),
         apply = l.t("Apply", "Применить"),
+        q_l = l.t("Search", "Поиск"),
+        q = esc(&f.q),
+        q_hint = l.t(
+            "Order id, session id, gateway payment id or the start of the token",
+            "Номер заказа, id сессии, id платежа в шлюзе или начало токена"
+        ),
+        customer_l = l.t("Customer id", "Покупатель (id)"),
+        customer = esc(&f.customer),
+        min_l = l.t("Amount from, ₽", "Сумма от, ₽"),
+        min = esc(&f.amount_min),
+        max_l = l.t("Amount to, ₽", "Сумма до, ₽"),
+        max = esc(&f.amount_max),
+        export = l.t(
+            "Export CSV (these filters)",
+            "Выгрузить CSV (с этими фильтрами)"
+        ),
+        export_q = {
+            let q = f.query();
+            esc(&if q.is_empty() { q } else { format!("?{q}") })
+        },
         reset = l.t("Reset", "Сбросить"),
     );
-    let rows: Vec<String> = list.items.iter().map(row).collect();
+    let rows: Vec<String> = list.items.iter().map(|s| row(l, s)).collect();
     let results = if rows.is_empty() {
         format!(
             r#"<p data-testid="no-sessions">{}</p>"#,
@@ -175,6 +239,7 @@ pub async fn list(
             &[
                 l.t("Created", "Создана"),
                 l.t("Order", "Заказ"),
+                l.t("Customer", "Покупатель"),
                 l.t("Amount", "Сумма"),
                 l.t("Paid", "Оплачено"),
                 l.t("Status", "Статус"),
@@ -218,24 +283,36 @@ pub async fn list(
     }))
 }
 
-fn row(s: &SessionDetails) -> String {
+fn row(l: Lang, s: &SessionDetails) -> String {
     let attention = if s.needs_attention {
-        r#" <span class="flag" title="needs attention">⚑ attention</span>"#
+        format!(
+            r#" <span class="flag">⚑ {}</span>"#,
+            l.t("attention", "внимание")
+        )
     } else {
-        ""
+        String::new()
     };
+    // `data-label`: on a phone each row is a card and each cell says what it is.
     format!(
-        r#"<tr data-testid="session-row" data-order="{order}"><td>{created}</td><td><a href="/dashboard/sessions/{id}">{order}</a></td><td class="num">{amount}</td><td class="num">{paid}</td><td>{status}{attention}</td><td>{method}</td></tr>"#,
+        r#"<tr data-testid="session-row" data-order="{order}"><td data-label="{created_l}">{created}</td><td data-label="{order_l}"><a href="/dashboard/sessions/{id}">{order}</a></td><td data-label="{customer_l}">{customer}</td><td class="num" data-label="{amount_l}">{amount}</td><td class="num" data-label="{paid_l}">{paid}</td><td data-label="{status_l}">{status}{attention}</td><td data-label="{method_l}">{method}</td></tr>"#,
         created = when(s.created_at),
         id = s.id,
         order = esc(s.order_id.as_str()),
-        amount = rub(s.amount.kopecks()),
+        customer = esc(s.customer_user_id.as_str()),
+        amount = rub(l, s.amount.kopecks()),
         paid = s
             .paid_amount
-            .map(|a| rub(a.kopecks()))
+            .map(|a| rub(l, a.kopecks()))
             .unwrap_or_else(|| "—".into()),
         status = badge(s.status.as_str()),
         method = s.method.map_or("—", Method::as_str),
+        created_l = l.t("Created", "Создана"),
+        order_l = l.t("Order", "Заказ"),
+        customer_l = l.t("Customer", "Покупатель"),
+        amount_l = l.t("Amount", "Сумма"),
+        paid_l = l.t("Paid", "Оплачено"),
+        status_l = l.t("Status", "Статус"),
+        method_l = l.t("Method", "Способ"),
     )
 }
 
@@ -303,7 +380,7 @@ pub async fn details(
                 state_l = l.t("state", "состояние"),
                 st = a.state.as_str(),
                 gid = a.gateway_payment_id.map(|g| format!(" · {} {g}", l.t("gateway id", "id в шлюзе"))).unwrap_or_default(),
-                paid = a.paid_amount.map(|p| format!(" · {} {}", l.t("paid", "оплачено"), rub(p.kopecks()))).unwrap_or_default(),
+                paid = a.paid_amount.map(|p| format!(" · {} {}", l.t("paid", "оплачено"), rub(l, p.kopecks()))).unwrap_or_default(),
             ),
         ));
     }
@@ -358,10 +435,21 @@ pub async fn details(
             ),
         ));
     }
+    // Stored times are exact to the millisecond: the timeline shows them so, and entries of
+    // the same millisecond keep the order of their kinds (an attempt is made before the status
+    // it causes, a webhook is queued by it), each kind in its stored order (the sort is stable).
     timeline.sort_by_key(|(at, order, _)| (*at, *order));
     let items: String = timeline
         .into_iter()
-        .map(|(at, _, item)| format!("{item} <time>{}</time></li>", when(at)))
+        .map(|(at, _, item)| {
+            format!(
+                r#"{item} <time datetime="{iso}">{shown}</time></li>"#,
+                iso = at
+                    .format(&time::format_description::well_known::Rfc3339)
+                    .unwrap_or_default(),
+                shown = when_ms(at),
+            )
+        })
         .collect();
 
     let dl = |rows: &[(&str, String)]| -> String {
@@ -389,7 +477,7 @@ pub async fn details(
             l.t("Amount asked", "Запрошено"),
             format!(
                 r#"<span data-testid="amount-asked">{}</span>"#,
-                rub(s.amount.kopecks())
+                rub(l, s.amount.kopecks())
             ),
         ),
         (
@@ -397,13 +485,13 @@ pub async fn details(
             format!(
                 r#"<span data-testid="amount-paid">{}</span>"#,
                 s.paid_amount
-                    .map_or_else(|| "—".to_owned(), |a| rub(a.kopecks()))
+                    .map_or_else(|| "—".to_owned(), |a| rub(l, a.kopecks()))
             ),
         ),
         (
             l.t("Overpaid", "Переплата"),
             s.overpaid_amount
-                .map_or_else(|| "—".to_owned(), |a| rub(a.kopecks())),
+                .map_or_else(|| "—".to_owned(), |a| rub(l, a.kopecks())),
         ),
         (l.t("Order id", "Номер заказа"), esc(s.order_id.as_str())),
         (

@@ -304,6 +304,9 @@ fn reported(attempt: &AttemptRecord, report: &StatusReport, now: OffsetDateTime)
     }
     if report.status.is_final() {
         a.next_poll_at = None;
+    } else if a.next_poll_at.is_none() {
+        // Waiting (abandoned ones too): polled until final, so money paid is always seen.
+        a.next_poll_at = Some(now);
     }
     a
 }

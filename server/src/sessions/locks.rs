@@ -66,10 +66,18 @@ const LEASE_RENEW: Duration = Duration::from_secs(1);
 /// before answering "gateway timeout".
 const LEASE_WAIT: Duration = Duration::from_secs(60);
 
-/// This process's name in the leases table: random per start.
-pub fn replica_id() -> &'static str {
+/// This process's name: random per start.
+fn replica_id() -> &'static str {
     static ID: OnceLock<String> = OnceLock::new();
     ID.get_or_init(|| format!("replica-{}", uuid::Uuid::new_v4().simple()))
+}
+
+/// The holder written in the leases table for one acquisition: this process's name and a
+/// number of its own. Not the process's name alone: a lease given back in the background
+/// (see `Drop`) must never take away the same process's next acquisition of that name, and
+/// two holders in one process must exclude each other as two processes do.
+fn acquisition_id() -> String {
+    format!("{}/{}", replica_id(), uuid::Uuid::new_v4().simple())
 }
 
 /// Wall time for leases: they are between processes, so never the sandbox's movable clock.
@@ -83,6 +91,7 @@ fn wall_now() -> OffsetDateTime {
 pub struct ReplicaLease {
     store: Store,
     name: String,
+    holder: String,
     renewal: JoinHandle<()>,
 }
 
@@ -94,11 +103,12 @@ impl ReplicaLease {
         wait: Duration,
     ) -> Result<Option<ReplicaLease>, SessionError> {
         let deadline = tokio::time::Instant::now() + wait;
+        let holder = acquisition_id();
         let mut pause = Duration::from_millis(10);
         loop {
             let now = wall_now();
             if store
-                .acquire_lease(&name, replica_id(), now, now + LEASE_TTL)
+                .acquire_lease(&name, &holder, now, now + LEASE_TTL)
                 .await?
             {
                 break;
@@ -110,13 +120,13 @@ impl ReplicaLease {
             pause = crate::backoff::after(Some(pause), pause, Duration::from_millis(200));
         }
         let renewal = {
-            let (store, name) = (store.clone(), name.clone());
+            let (store, name, holder) = (store.clone(), name.clone(), holder.clone());
             tokio::spawn(async move {
                 loop {
                     tokio::time::sleep(LEASE_RENEW).await;
                     let now = wall_now();
                     match store
-                        .acquire_lease(&name, replica_id(), now, now + LEASE_TTL)
+                        .acquire_lease(&name, &holder, now, now + LEASE_TTL)
                         .await
                     {
                         Ok(true) => {}
@@ -135,6 +145,7 @@ impl ReplicaLease {
         Ok(Some(ReplicaLease {
             store: store.clone(),
             name,
+            holder,
             renewal,
         }))
     }
@@ -143,11 +154,15 @@ impl ReplicaLease {
 impl Drop for ReplicaLease {
     fn drop(&mut self) {
         self.renewal.abort();
-        let (store, name) = (self.store.clone(), std::mem::take(&mut self.name));
+        let (store, name, holder) = (
+            self.store.clone(),
+            std::mem::take(&mut self.name),
+            std::mem::take(&mut self.holder),
+        );
         // Given back in the background; if that fails (or the runtime is stopping) it runs out.
         if let Ok(runtime) = tokio::runtime::Handle::try_current() {
             runtime.spawn(async move {
-                if let Err(error) = store.release_lease(&name, replica_id()).await {
+                if let Err(error) = store.release_lease(&name, &holder).await {
                     tracing::warn!(lease = name, %error, "lease not given back; it runs out");
                 }
             });
@@ -217,5 +232,55 @@ mod tests {
         assert!(locks.try_lock(b).is_some());
         drop(held);
         assert!(locks.try_lock(a).is_some());
+    }
+
+    /// A lease given back in the background never takes away the next acquisition of the
+    /// same name in the same process (a session paid twice in a row), and two acquisitions in
+    /// one process exclude each other.
+    #[tokio::test]
+    async fn a_lease_given_back_late_leaves_the_next_holder_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&crate::config::DatabaseLocation::Sqlite(
+            dir.path().join("checkout.db"),
+        ))
+        .await
+        .unwrap();
+        let name = || "session:x".to_owned();
+        let first = ReplicaLease::acquire(&store, name(), Duration::ZERO)
+            .await
+            .unwrap()
+            .expect("a free lease is taken");
+        assert!(
+            ReplicaLease::acquire(&store, name(), Duration::ZERO)
+                .await
+                .unwrap()
+                .is_none(),
+            "held by the first acquisition"
+        );
+        // Given back in the background; the next acquisition waits for it.
+        drop(first);
+        let second = ReplicaLease::acquire(&store, name(), Duration::from_secs(5))
+            .await
+            .unwrap()
+            .expect("taken once the first is given back");
+        // Let every background task (the first's give-back included) run to its end.
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let now = wall_now();
+        assert!(
+            !store
+                .acquire_lease(&name(), "another-replica", now, now + LEASE_TTL)
+                .await
+                .unwrap(),
+            "the second acquisition still holds the lease"
+        );
+        drop(second);
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        assert!(
+            store
+                .acquire_lease(&name(), "another-replica", now, now + LEASE_TTL)
+                .await
+                .unwrap(),
+            "given back when dropped"
+        );
     }
 }

@@ -40,7 +40,7 @@ pub use error::SessionError;
 pub use events::{EventHub, SessionEvent, Subscription};
 pub use limiter::UpstreamLimiter;
 pub use locks::{SessionGuard, SessionLocks};
-pub use overview::Overview;
+pub use overview::{Overview, TIME_TO_PAID_SAMPLE, find_status};
 pub use pay::Payer;
 pub use status::Applied;
 
@@ -105,6 +105,8 @@ struct Inner {
     settings: Settings,
     /// Gateway reports that did not match the payment they named, by field.
     conflicts: metrics::Conflicts,
+    /// The dashboard overview's figures per day.
+    day_cache: overview::DayCache,
 }
 
 impl Sessions {
@@ -126,6 +128,7 @@ impl Sessions {
                 clock,
                 events: EventHub::new(1024),
                 locks: SessionLocks::default(),
+                day_cache: overview::DayCache::default(),
                 settings,
             }),
         })

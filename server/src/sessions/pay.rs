@@ -41,6 +41,9 @@ enum Adopted {
     Usable(PayAnswer),
     /// It exists but cannot be shown (its requisites were lost) or is over.
     Unusable,
+    /// The attempt left the creation states while the gateway was asked (its creator, on
+    /// another replica, finished it): nothing was written.
+    MovedOn,
 }
 
 impl Sessions {
@@ -99,6 +102,8 @@ impl Sessions {
                             .await?
                         {
                             Adopted::Usable(answer) => return Ok(answer),
+                            // Not while this pay holds the lease: only if it was lost.
+                            Adopted::MovedOn => return Err(SessionError::GatewayTimeout),
                             Adopted::Unusable => {
                                 // Adopting may have ended the session (the lost payment was
                                 // paid): `session` is stale now, and going on would create a
@@ -177,6 +182,10 @@ impl Sessions {
                     Err(e) => {
                         attempt.state = AttemptState::Abandoned;
                         attempt.last_error = Some(e.to_string());
+                        // Polled while it waits: money paid to it anyway is still seen.
+                        if response.payment_status == PaymentStatus::Wait {
+                            attempt.next_poll_at = Some(now);
+                        }
                         store.save_attempt(&attempt).await?;
                         Err(SessionError::GatewayUnavailable(e.to_string()))
                     }
@@ -196,6 +205,7 @@ impl Sessions {
                     .await?
                 {
                     Adopted::Usable(answer) => Ok(answer),
+                    Adopted::MovedOn => Err(SessionError::GatewayTimeout),
                     Adopted::Unusable => {
                         // Found paid: the buyer is told the session is over, not "try again".
                         let fresh = store
@@ -268,7 +278,9 @@ impl Sessions {
 
     /// Takes over a payment found by its order id after an unknown create outcome: usable when
     /// it waits and its status tells what to show (hosted forms: the URL); otherwise recorded
-    /// as abandoned (H2H requisites come only with the create answer) or applied if paid.
+    /// as abandoned (H2H requisites come only with the create answer; polled while it waits,
+    /// so money paid to it anyway is still seen) or applied if paid. The attempt is written
+    /// only if it is still in the state it was read in.
     async fn adopt(
         &self,
         session: SessionRecord,
@@ -279,6 +291,7 @@ impl Sessions {
         tracing::info!(session = %session.id, gateway_order_id = attempt.gateway_order_id.as_str(),
             gateway_payment_id = %found.id, status = %found.payment_status,
             "payment found by order id after an unknown create outcome");
+        let was = attempt.state;
         attempt.gateway_payment_id = Some(found.id);
         let shown = PaymentCreateResponse {
             url: found.url.clone(),
@@ -302,7 +315,9 @@ impl Sessions {
             }
             (PaymentStatus::Paid, _) => {
                 attempt.state = AttemptState::Created;
-                self.inner.store.save_attempt(&attempt).await?;
+                if !self.inner.store.save_attempt_if(&attempt, was).await? {
+                    return Ok(Adopted::MovedOn);
+                }
                 self.apply_locked(session, attempt, &StatusReport::from(found), source)
                     .await?;
                 Ok(Adopted::Unusable)
@@ -314,8 +329,14 @@ impl Sessions {
                     "the payment exists but its requisites were lost with the create answer"
                         .to_owned(),
                 );
-                attempt.updated_at = self.inner.clock.now();
-                self.inner.store.save_attempt(&attempt).await?;
+                let now = self.inner.clock.now();
+                attempt.updated_at = now;
+                if status == PaymentStatus::Wait {
+                    attempt.next_poll_at = Some(now);
+                }
+                if !self.inner.store.save_attempt_if(&attempt, was).await? {
+                    return Ok(Adopted::MovedOn);
+                }
                 Ok(Adopted::Unusable)
             }
         }

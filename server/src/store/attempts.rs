@@ -132,7 +132,9 @@ impl Store {
         .await
     }
 
-    /// Created, waiting attempts whose next poll is due, soonest first. Whatever the session's
+    /// Waiting attempts whose next poll is due, soonest first: created ones, and abandoned
+    /// ones (a payment exists, its requisites were lost; money paid to it anyway must still
+    /// be seen), and paid ones whose amount is not confirmed yet. Whatever the session's
     /// status: a gateway payment can outlive its session (the gateway's lifetime is at least
     /// 900 s), and a late `paid` whose notification was lost is found only by polling until
     /// the gateway reports a final status.
@@ -144,7 +146,7 @@ impl Store {
         self.read_all(
             sqlx::query(rows::select!(payment_attempts
                 "WHERE next_poll_at <= $1 \
-                 AND ((state = 'created' AND payment_status = 'wait') \
+                 AND ((state IN ('created', 'abandoned') AND payment_status = 'wait') \
                       OR (payment_status = 'paid' AND paid_amount_kopecks IS NULL)) \
                  ORDER BY next_poll_at LIMIT $2"
             ))
@@ -170,27 +172,38 @@ impl Store {
 
     /// Updates an attempt on its own (no history entry).
     pub async fn save_attempt(&self, a: &AttemptRecord) -> Result<(), StoreError> {
+        self.write_attempt(a, update_stmt(a)?).await.map(drop)
+    }
+
+    /// Updates an attempt on its own only if it is still in state `was`; `false` when it
+    /// moved on. For writes decided on a gateway lookup made while another holder could
+    /// have finished the attempt (recovery): what that holder wrote is never written over.
+    pub async fn save_attempt_if(
+        &self,
+        a: &AttemptRecord,
+        was: AttemptState,
+    ) -> Result<bool, StoreError> {
+        let stmt = update_stmt(a)?.only_if("state", was.as_str());
+        self.write_attempt(a, stmt).await
+    }
+
+    /// Runs `stmt`, an update of `a`, under its session's row lock; whether it took.
+    async fn write_attempt(&self, a: &AttemptRecord, stmt: Stmt) -> Result<bool, StoreError> {
         let mut tx = self.begin().await?;
         self.lock_session(&mut tx, &a.session_id.to_string())
             .await?;
-        update(&mut tx, a).await?;
+        let done = stmt
+            .query()
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| conflict(e, "gateway payment id"))?;
         tx.commit().await?;
         self.forget_status(a.session_id);
-        Ok(())
+        Ok(done.rows_affected() > 0)
     }
 }
 
-/// Writes every mutable column of `a`.
-pub(super) async fn update(tx: &mut super::Tx, a: &AttemptRecord) -> Result<(), StoreError> {
-    update_stmt(a)?
-        .query()
-        .execute(&mut **tx)
-        .await
-        .map_err(|e| conflict(e, "gateway payment id"))?;
-    Ok(())
-}
-
-/// The statement of [`update`].
+/// The update of every mutable column of `a`.
 pub(super) fn update_stmt(a: &AttemptRecord) -> Result<Stmt, StoreError> {
     Ok(bind_changes(
         Stmt::new(

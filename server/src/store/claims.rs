@@ -18,7 +18,8 @@ macro_rules! claim_sql {
     ($lock:literal) => {
         concat!(
             "UPDATE payment_attempts SET next_poll_at = $1 WHERE (session_id, number) IN (\
-             SELECT session_id, number FROM payment_attempts WHERE state = 'created' \
+             SELECT session_id, number FROM payment_attempts \
+             WHERE state IN ('created', 'abandoned') \
              AND payment_status = 'wait' AND next_poll_at <= $2 ORDER BY next_poll_at \
              LIMIT $3",
             $lock,

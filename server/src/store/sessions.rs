@@ -30,6 +30,13 @@ pub struct ListFilter {
     pub created_from: Option<OffsetDateTime>,
     /// Created before.
     pub created_to: Option<OffsetDateTime>,
+    /// Amount asked at least (kopecks).
+    pub amount_min: Option<u64>,
+    /// Amount asked at most (kopecks).
+    pub amount_max: Option<u64>,
+    /// Only sessions this text names: their order id, session id, a gateway payment id of
+    /// one of their attempts, or the start of their token (4 characters at least).
+    pub search: Option<String>,
     /// Continue after this item.
     pub cursor: Option<Cursor>,
     /// Page size.
@@ -169,6 +176,37 @@ impl Store {
         if let Some(customer) = &f.customer_user_id {
             let p = arg(&mut args, customer.as_str())?;
             sql.push_str(&format!(" AND customer_user_id = {p}"));
+        }
+        if let Some(min) = f.amount_min {
+            let p = arg(&mut args, i64::try_from(min).unwrap_or(i64::MAX))?;
+            sql.push_str(&format!(" AND amount_kopecks >= {p}"));
+        }
+        if let Some(max) = f.amount_max {
+            let p = arg(&mut args, i64::try_from(max).unwrap_or(i64::MAX))?;
+            sql.push_str(&format!(" AND amount_kopecks <= {p}"));
+        }
+        if let Some(text) = &f.search {
+            let p = arg(&mut args, text.as_str())?;
+            let mut any = vec![format!("order_id = {p}")];
+            if let Ok(id) = SessionId::parse(text) {
+                let p = arg(&mut args, id.to_string())?;
+                any.push(format!("id = {p}"));
+            }
+            if let Ok(gateway_id) = text.parse::<i64>() {
+                let p = arg(&mut args, gateway_id)?;
+                any.push(format!(
+                    "id IN (SELECT session_id FROM payment_attempts WHERE gateway_payment_id = {p})"
+                ));
+            }
+            let token_like = text
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+            if text.len() >= 4 && token_like {
+                let n = arg(&mut args, i64::try_from(text.len()).unwrap_or(i64::MAX))?;
+                // SUBSTR, not LIKE: `_` is a token character, and LIKE ignores case on SQLite.
+                any.push(format!("SUBSTR(token, 1, CAST({n} AS INTEGER)) = {p}"));
+            }
+            sql.push_str(&format!(" AND ({})", any.join(" OR ")));
         }
         if let Some(from) = f.created_from {
             let p = arg(&mut args, ms(from))?;

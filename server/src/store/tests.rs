@@ -262,6 +262,58 @@ async fn changes_are_atomic_and_history_is_ordered() {
     );
 }
 
+/// Recovery's guarded write takes only while the attempt is in the state it was read in, and
+/// an abandoned payment that still waits is polled like a created one.
+#[tokio::test]
+async fn guarded_attempt_writes_and_abandoned_payments_that_wait_are_polled() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path()).await;
+    let mut s = session("G-1", T0);
+    s.status = SessionStatus::Pending;
+    store.insert_session(&s, &created(T0)).await.unwrap();
+    let mut a = attempt(&s, 1);
+    store.insert_attempt(&a).await.unwrap();
+    // Another holder finished it meanwhile: created, shown, on its poll schedule.
+    let mut shown = a.clone();
+    shown.state = AttemptState::Created;
+    shown.gateway_payment_id = Some(GatewayPaymentId::new(9).unwrap());
+    shown.payment_status = Some(PaymentStatus::Wait);
+    shown.next_poll_at = Some(T0 + Duration::from_secs(10));
+    store.save_attempt(&shown).await.unwrap();
+    // A stale copy, read while `creating`, is not written over it.
+    a.state = AttemptState::Abandoned;
+    a.last_error = Some("stale".into());
+    assert!(
+        !store
+            .save_attempt_if(&a, AttemptState::Creating)
+            .await
+            .unwrap()
+    );
+    let now = &store.attempts(s.id).await.unwrap()[0];
+    assert_eq!(now.state, AttemptState::Created);
+    assert_eq!(now.last_error, None);
+    // Read in the state it has: written.
+    let mut abandoned = shown.clone();
+    abandoned.state = AttemptState::Abandoned;
+    assert!(
+        store
+            .save_attempt_if(&abandoned, AttemptState::Created)
+            .await
+            .unwrap()
+    );
+    let due = store
+        .attempts_due_for_poll(T0 + Duration::from_secs(10), 10)
+        .await
+        .unwrap();
+    assert_eq!(due.len(), 1, "abandoned but waiting: still polled");
+    assert_eq!(due[0].state, AttemptState::Abandoned);
+    let claimed = store
+        .claim_due_polls(T0 + Duration::from_secs(10), Duration::from_secs(30), 10)
+        .await
+        .unwrap();
+    assert_eq!(claimed.len(), 1, "claimed by the replicas' reconciler too");
+}
+
 #[tokio::test]
 async fn reconciler_queries_and_schedule() {
     let dir = tempfile::tempdir().unwrap();

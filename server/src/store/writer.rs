@@ -273,6 +273,14 @@ impl Stmt {
         bind_all(query, self.values.iter())
     }
 
+    /// The statement, which must end in a `WHERE` clause (no `RETURNING`), made to change
+    /// nothing unless its row's `column` is `value`.
+    pub(crate) fn only_if(mut self, column: &'static str, value: &str) -> Stmt {
+        let n = self.values.len();
+        self.sql = std::borrow::Cow::Owned(format!("{} AND {column} = ${}", self.sql, n + 1));
+        self.bind(value)
+    }
+
     /// The statement, which must end in a `WHERE` clause (no `RETURNING`, no aggregate),
     /// made to change nothing unless
     /// session `id` has `status` (as it does right after a guarded status update that took).

@@ -2,8 +2,8 @@
 //! it is served under.
 //!
 //! * `/widget/v1/checkout.js` — the stable entry: a small module re-exporting the current
-//!   build's entry (and preloading its glue and wasm), cached for five minutes, so a release
-//!   reaches shops quickly;
+//!   build's entry (and starting its glue, its wasm and the widgets' views), cached for five
+//!   minutes, so a release reaches shops quickly;
 //! * `/widget/v1/{build}/{file}` — every file of one build, immutable (cached for a year);
 //!   `{build}` is derived from the content, so a new build gets new URLs;
 //! * `/widget/v1/{file}` — the current file under its stable name (revalidated with an ETag);
@@ -256,41 +256,64 @@ impl WidgetAssets {
     /// The stable entry module: loads this build's entry (which sets up the custom element and
     /// auto-mount) and re-exports it.
     ///
-    /// When the page will mount a widget at once (a `<script data-token>` or an
-    /// `<alikassa-checkout token>` is in it), it first preloads the build's JS glue and wasm, so
-    /// they download beside the entry module rather than after it: one round trip less, as on
-    /// the hosted page (whose `<head>` preloads the same files with the same attributes, which
-    /// the entry's own `import()` and `fetch()` then match). A static `export * from` would run
-    /// no code here before the entry had arrived, hence the dynamic import and top-level await
-    /// (every browser that runs the widget has both); the re-exported names are the entry's
-    /// (browser_wire checks they match).
+    /// When the page will mount a widget at once (a `<script data-token>` of ours or an
+    /// `<alikassa-checkout token>` is in it), it first starts what the widget needs beside the
+    /// entry module rather than after it (one round trip less): the build's JS glue (a
+    /// `modulepreload` with its integrity, which the entry's `import()` then matches), the wasm
+    /// and each widget's session view. The wasm and the views are `fetch()`es of exactly the
+    /// requests the entry would make (same URLs and options; the wasm without integrity, as the
+    /// entry and the hosted page ask for it), left in `globalThis.__alikassaCheckout` for the
+    /// entry to take over, with the page's Content-Security-Policy violations that concern
+    /// them (they fire before the entry could listen). Handing the view over saves a reload the
+    /// entry's round trip before asking (README, "The widget on the wire"). A static
+    /// `export * from` would run no code here before the entry had arrived, hence the dynamic
+    /// import and top-level await (every browser that runs the widget has both); the
+    /// re-exported names are the entry's (browser_wire checks they match).
     pub fn stable_entry(&self) -> String {
         let build = &self.build;
-        // The same attributes as the hosted page's `<head>`: no integrity on the wasm (Chromium
-        // reuses a preload only for a request with the same integrity, and `fetch()` has none).
-        let mut links = String::new();
-        if let Some(glue) = self.get("frontend.js") {
-            links.push_str(&format!(
-                "  {{ rel: \"modulepreload\", href: \"./{build}/frontend.js\", integrity: \"{}\" }},\n",
+        let glue = match self.get("frontend.js") {
+            Some(glue) => format!(
+                r#"  const glue = document.createElement("link");
+  glue.rel = "modulepreload";
+  glue.integrity = "{}";
+  glue.href = new URL("./{build}/frontend.js", import.meta.url).href;
+  (document.head || document.documentElement).append(glue);
+"#,
                 glue.integrity
-            ));
-        }
-        if self.get("frontend_bg.wasm").is_some() {
-            links.push_str(&format!(
-                "  {{ rel: \"preload\", href: \"./{build}/frontend_bg.wasm\", as: \"fetch\", type: \"application/wasm\", crossorigin: \"anonymous\" }},\n"
-            ));
-        }
+            ),
+            None => String::new(),
+        };
+        let wasm = if self.get("frontend_bg.wasm").is_some() {
+            format!(
+                r#"  const wasm = new URL("./{build}/frontend_bg.wasm", import.meta.url).href;
+  if (!started.wasm.has(wasm)) started.wasm.set(wasm, fetch(wasm));
+"#
+            )
+        } else {
+            String::new()
+        };
         format!(
             r#"// alikassa-checkout widget {PREFIX}, build {build}. Stable entry: the code itself is immutable.
-// A widget mounts now: its glue and wasm download beside the entry, not after it.
-if (document.querySelector("script[data-token], alikassa-checkout[token]")) {{
-  for (const attributes of [
-{links}  ]) {{
-    const link = document.createElement("link");
-    for (const [name, value] of Object.entries(attributes)) link.setAttribute(name, value);
-    link.href = new URL(attributes.href, import.meta.url).href;
-    (document.head || document.documentElement).append(link);
+// A widget mounts now: its glue, wasm and session view download beside the entry, not after it;
+// the entry takes the wasm and view requests over from `globalThis.__alikassaCheckout`.
+const ours = (script) => new URL(script.src, document.baseURI).pathname.endsWith("/{ENTRY}");
+const widgets = [
+  ...[...document.querySelectorAll("script[data-token][src]")].filter((s) => ours(s) && !s.dataset.view).map((s) => s.dataset.token),
+  ...[...document.querySelectorAll("alikassa-checkout[token]")].map((e) => e.getAttribute("token")),
+].filter(Boolean);
+if (widgets.length) {{
+  const started = (globalThis.__alikassaCheckout ??= {{ wasm: new Map(), views: new Map(), violations: [] }});
+  // The page's policy may block these requests before the entry listens: it reads them here.
+  const origin = new URL(import.meta.url).origin;
+  document.addEventListener("securitypolicyviolation", (e) => {{
+    if ((e.blockedURI || "").startsWith(origin)) started.violations.push(e);
+  }});
+{glue}{wasm}  for (const token of widgets) {{
+    if (started.views.has(token)) continue;
+    const url = `${{origin}}/api/v1/checkout/${{encodeURIComponent(token)}}`;
+    started.views.set(token, fetch(url, {{ mode: "cors", credentials: "omit", cache: "no-store" }}));
   }}
+  for (const request of [...started.wasm.values(), ...started.views.values()]) request.catch(() => {{}});
 }}
 export const {{ mount }} = await import("./{build}/{ENTRY}");
 "#

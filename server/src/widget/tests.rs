@@ -79,8 +79,8 @@ async fn versioned_assets_are_immutable_and_stable_entry_points_at_them() {
             .unwrap()
             .contains("max-age=300")
     );
-    // It re-exports the build's entry and preloads that build's glue (with its integrity) and
-    // wasm, so they download beside the entry.
+    // It re-exports the build's entry, preloads that build's glue (with its integrity) and
+    // starts that build's wasm and the widgets' views, for the entry to take over.
     let build_dir = format!("./{}/", assets.build());
     assert!(
         body.contains(&format!(
@@ -90,16 +90,20 @@ async fn versioned_assets_are_immutable_and_stable_entry_points_at_them() {
     );
     let glue = assets.get("frontend.js").unwrap();
     assert!(
-        body.contains(&format!(
-            "rel: \"modulepreload\", href: \"{build_dir}frontend.js\", integrity: \"{}\"",
-            glue.integrity
-        )),
+        body.contains(&format!("glue.integrity = \"{}\";", glue.integrity))
+            && body.contains(&format!(
+                "glue.href = new URL(\"{build_dir}frontend.js\", import.meta.url).href;"
+            )),
         "{body}"
     );
     assert!(
         body.contains(&format!(
-            "rel: \"preload\", href: \"{build_dir}frontend_bg.wasm\", as: \"fetch\""
-        )),
+            "const wasm = new URL(\"{build_dir}frontend_bg.wasm\", import.meta.url).href;"
+        )) && body.contains("started.wasm.set(wasm, fetch(wasm))"),
+        "{body}"
+    );
+    assert!(
+        body.contains("/api/v1/checkout/${encodeURIComponent(token)}"),
         "{body}"
     );
 

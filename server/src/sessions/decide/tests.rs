@@ -612,3 +612,29 @@ fn services_of_one_family_match() {
         assert_eq!(same_service(theirs, ours), same, "{theirs} vs {ours}");
     }
 }
+
+/// A report about an attempt whose create answer was lost: it exists after all but cannot
+/// be shown (abandoned), and while it waits it is polled, so money paid to it is still seen.
+#[test]
+fn an_attempt_found_after_a_lost_create_answer_is_abandoned_and_watched_while_it_waits() {
+    let s = session(S::Pending, Some(1), None);
+    let now = t0() + Duration::from_secs(60);
+    for (state, status, polled) in [
+        (AttemptState::Creating, P::Wait, Some(now)),
+        (AttemptState::Unknown, P::Wait, Some(now)),
+        (AttemptState::Creating, P::Cancel, None),
+        (AttemptState::Unknown, P::Fail, None),
+    ] {
+        let mut a = attempt(1, None, None);
+        a.state = state;
+        let w = write(run_at(&s, &a, &report(1, status, None), true, now));
+        let after = w.attempt.expect("the attempt is written");
+        assert_eq!(after.state, AttemptState::Abandoned, "{state:?} {status}");
+        assert_eq!(after.gateway_payment_id, Some(gid(1)));
+        assert_eq!(after.next_poll_at, polled, "{state:?} {status}");
+    }
+    // A final status ends the schedule.
+    let a = attempt(1, Some(P::Wait), None);
+    let w = write(run_at(&s, &a, &report(1, P::Cancel, None), true, now));
+    assert_eq!(w.attempt.unwrap().next_poll_at, None);
+}

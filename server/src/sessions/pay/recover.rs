@@ -77,9 +77,15 @@ impl Sessions {
             .await
         {
             Ok(Some(found)) if !session.status.is_final() => {
-                self.adopt(session, attempt, &found, StatusSource::Recovery)
-                    .await?;
-                return Ok(Some(true));
+                return Ok(
+                    match self
+                        .adopt(session, attempt, &found, StatusSource::Recovery)
+                        .await?
+                    {
+                        super::Adopted::MovedOn => None,
+                        super::Adopted::Usable(_) | super::Adopted::Unusable => Some(true),
+                    },
+                );
             }
             Ok(Some(found)) => {
                 self.apply_locked(
@@ -98,7 +104,12 @@ impl Sessions {
                         "interrupted before the gateway answered; not found by order id".into(),
                     );
                     attempt.updated_at = self.inner.clock.now();
-                    store.save_attempt(&attempt).await?;
+                    if !store
+                        .save_attempt_if(&attempt, AttemptState::Creating)
+                        .await?
+                    {
+                        return Ok(None);
+                    }
                 }
                 return Ok(Some(false));
             }
