@@ -78,13 +78,18 @@ pub struct OverviewQuery {
     period: String,
 }
 
-/// Paid ÷ all, as a percentage with one decimal (`—` when there is nothing to divide).
-pub fn percent(part: u64, whole: u64) -> String {
+/// Paid ÷ all, as a percentage with one decimal (`—` when there is nothing to divide), as
+/// each language writes it: `16.7%`, `16,7 %` (a no-break space before the sign).
+pub fn percent(l: Lang, part: u64, whole: u64) -> String {
     if whole == 0 {
         return "—".to_owned();
     }
     let tenths = (part * 1000 + whole / 2) / whole;
-    format!("{}.{}%", tenths / 10, tenths % 10)
+    let (whole, tenth) = (tenths / 10, tenths % 10);
+    match l {
+        Lang::En => format!("{whole}.{tenth}%"),
+        Lang::Ru => format!("{whole},{tenth}\u{a0}%"),
+    }
 }
 
 /// A decimal money string of the gateway (`"93.84"`, `"-5.5"`) in kopecks.
@@ -223,7 +228,7 @@ pub async fn page(
         card(
             "conversion",
             l.t("Conversion", "Конверсия"),
-            percent(paid.sessions, sessions),
+            percent(l, paid.sessions, sessions),
             (paid.sessions * 1000).checked_div(sessions).unwrap_or(0),
             None,
         ),
@@ -360,7 +365,7 @@ pub async fn page(
                 m = esc(&m.method),
                 n = m.sessions,
                 p = m.paid,
-                c = percent(m.paid, m.sessions),
+                c = percent(l, m.paid, m.sessions),
             )
         })
         .collect();
@@ -395,7 +400,7 @@ pub async fn page(
             format!(
                 r#"<tr><th scope="row"><a href="/dashboard/sessions?status={s}&amp;{range}">{s}</a></th><td class="num" data-testid="status-{s}">{n}</td><td class="num">{share}</td></tr>"#,
                 n = t.sessions,
-                share = percent(t.sessions, sessions),
+                share = percent(l, t.sessions, sessions),
                 range = esc(&range_query),
             )
         })
@@ -476,9 +481,11 @@ mod tests {
 
     #[test]
     fn percentages_round_to_a_tenth() {
-        assert_eq!(percent(1, 3), "33.3%");
-        assert_eq!(percent(2, 3), "66.7%");
-        assert_eq!(percent(0, 0), "—");
-        assert_eq!(percent(5, 5), "100.0%");
+        assert_eq!(percent(Lang::En, 1, 3), "33.3%");
+        assert_eq!(percent(Lang::En, 2, 3), "66.7%");
+        assert_eq!(percent(Lang::En, 0, 0), "—");
+        assert_eq!(percent(Lang::En, 5, 5), "100.0%");
+        assert_eq!(percent(Lang::Ru, 1, 6), "16,7\u{a0}%");
+        assert_eq!(percent(Lang::Ru, 0, 0), "—");
     }
 }
