@@ -37,7 +37,7 @@ use crate::routes::extract::ClientIpPolicy;
 use crate::routes::health::Readiness;
 use crate::routes::layers::RateLimiter;
 use crate::routes::notify_guard::NotificationGuard;
-use crate::routes::{AppState, HttpSettings, build_router};
+use crate::routes::{AppState, HttpSettings, Shared, build_router};
 use crate::sandbox::Sandbox;
 use crate::sessions::{Sessions, Settings};
 use crate::store::Store;
@@ -340,7 +340,7 @@ fn app_state(
         upstream.public_keys.clone(),
         assets.as_ref().map(|a| a.build().to_owned()),
     );
-    AppState {
+    AppState::new(Shared {
         sessions: sessions.clone(),
         payouts: payouts.clone(),
         events: crate::outbox::Events::new(sessions.store().clone(), sessions.clock().clone()),
@@ -379,7 +379,7 @@ fn app_state(
                 (e.url.clone(), tail)
             }),
         }),
-    }
+    })
 }
 
 /// The address to reach a listener bound to `addr` from this machine.
