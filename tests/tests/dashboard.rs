@@ -323,6 +323,93 @@ async fn operators_see_the_numbers_act_safely_and_viewers_only_read() {
         .await;
     b.wait_for("no-sessions").await;
 
+    // Gateway notifications on the timelines: the sandbox's signed one that paid a session
+    // (accepted), a forged one naming the waiting session's payment (refused: bad signature),
+    // and refused ones naming nothing of ours, listed on the webhooks page.
+    let waiting_gid = server
+        .gateway_payment_id(&waiting)
+        .expect("a gateway payment");
+    let forged = server.get(&format!(
+        "/webhooks/alikassa?type=payment&id={waiting_gid}&payment_status=paid&amount=1500.00&sign=Zm9yZ2Vk"
+    ));
+    assert_eq!(forged.status, 401, "{}", forged.text());
+    let stray = server.get("/webhooks/alikassa?id=987654321&payment_status=paid&sign=Zm9yZ2Vk");
+    assert_eq!(stray.status, 401, "{}", stray.text());
+    let unsigned = server.get("/webhooks/alikassa?id=987654322&payment_status=paid");
+    assert_eq!(unsigned.status, 401, "{}", unsigned.text());
+    b.goto(&format!("{base}/dashboard/sessions/{waiting}"))
+        .await;
+    b.wait_for("timeline").await;
+    let refused = b
+        .js(
+            "return [...document.querySelectorAll('[data-testid=timeline-notification][data-refused=true]')] \
+             .map(li => [li.querySelector('[data-testid=refusal]').dataset.code, li.textContent]);",
+            vec![],
+        )
+        .await;
+    assert_eq!(refused.as_array().map(Vec::len), Some(1), "{refused}");
+    assert_eq!(refused[0][0], "bad_signature");
+    let entry = refused[0][1].as_str().unwrap();
+    assert!(entry.contains("wrong signature"), "{entry}");
+    assert!(
+        entry.contains(&format!("id={waiting_gid}")),
+        "the excerpt: {entry}"
+    );
+    assert!(!entry.contains("Zm9yZ2Vk"), "never the signature: {entry}");
+    shots(&b, "session-refused-notification").await;
+    b.click("lang").await;
+    b.wait_for("timeline").await;
+    let entry = b.text("refusal").await.unwrap();
+    assert!(entry.contains("неверная подпись"), "{entry}");
+    b.click("lang").await;
+    b.wait_for("timeline").await;
+    b.goto(&format!("{base}/dashboard/sessions/{paid}")).await;
+    b.wait_for("timeline").await;
+    let accepted = b
+        .js(
+            "return [...document.querySelectorAll('[data-testid=timeline-notification]')] \
+             .map(li => li.dataset.refused + ' ' + li.textContent);",
+            vec![],
+        )
+        .await;
+    assert!(
+        accepted
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t.as_str().unwrap().starts_with("false ")
+                && t.as_str().unwrap().contains("applied: ")),
+        "the sandbox's paid notification, accepted: {accepted}"
+    );
+    b.goto(&format!("{base}/dashboard/webhooks")).await;
+    b.wait_for("refused-table").await;
+    let codes = b
+        .js(
+            "return [...document.querySelectorAll('[data-testid=refused-row]')].map(r => r.dataset.code + ' ' + r.textContent);",
+            vec![],
+        )
+        .await;
+    let codes: Vec<&str> = codes
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        codes.len(),
+        2,
+        "the forged one names a session, so it is not here: {codes:?}"
+    );
+    assert!(
+        codes[0].starts_with("missing_sign ") && codes[0].contains("987654322"),
+        "{codes:?}"
+    );
+    assert!(
+        codes[1].starts_with("bad_signature ") && codes[1].contains("987654321"),
+        "{codes:?}"
+    );
+    shots(&b, "webhooks-refused").await;
+
     // A timeline, and the failed webhook re-sent from it.
     let failed =
         json_of(&server.api("GET", "/api/v1/events?state=failed", None))["items"][0].clone();

@@ -13,6 +13,7 @@ pub mod dashboard;
 mod keys;
 pub use keys::StoredApiKey;
 mod listen;
+pub mod notifications;
 pub mod operators;
 pub mod outbox;
 mod payouts;
