@@ -138,12 +138,15 @@ async fn operators_see_the_numbers_act_safely_and_viewers_only_read() {
     let _serial = serial().await;
     // The first webhook delivery is refused and, with one attempt allowed, fails for good.
     let receiver = Receiver::start(&[500]);
-    let server = CheckoutServer::start_with(
+    // Loopback is a trusted proxy, so the lockout check below can sign in "from" other
+    // addresses with X-Forwarded-For (the browser sends none: its address is 127.0.0.1).
+    let server = CheckoutServer::start_with_env(
         &[],
         &format!(
             "[webhooks]\nurl = {:?}\nsecret = \"dashboard-e2e-secret-0123456789\"\nmax_attempts = 1\ntick_millis = 100\n",
             receiver.url
         ),
+        &[("CHECKOUT_SERVER__TRUSTED_PROXIES", "127.0.0.1")],
     );
     let base = server.base.clone();
     let demo = server
@@ -562,7 +565,74 @@ async fn operators_see_the_numbers_act_safely_and_viewers_only_read() {
         "one payout: {payouts}"
     );
     assert_eq!(payouts["items"][0]["amount"], "250.00");
+    // Its timeline: created by the demo operator with the form's idempotency key, then sent.
+    let entries = || async {
+        b.js(
+            "return [...document.querySelectorAll('[data-testid=timeline] > li')].map(li => \
+             [li.dataset.testid, li.dataset.source || '', li.dataset.status || li.dataset.refused || '', li.textContent]);",
+            vec![],
+        )
+        .await
+    };
+    let first = entries().await;
+    let key = payouts["items"][0]["idempotency_key"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert_eq!(first[0][1], "created", "{first}");
+    let created = first[0][3].as_str().unwrap();
+    assert!(
+        created.contains("dashboard operator demo@sandbox.test"),
+        "{created}"
+    );
+    assert!(
+        !key.is_empty() && created.contains(&key),
+        "the idempotency key {key}: {created}"
+    );
+    assert_eq!(first[1][1], "send", "{first}");
+    assert_eq!(first[1][2], "pending", "{first}");
+    assert!(
+        first[1][3].as_str().unwrap().contains("gateway payout id"),
+        "{first}"
+    );
     shots(&b, "payout").await;
+    // The sandbox pays it: the change shows with its source, then the gateway's notification.
+    b.click("sandbox-paid").await;
+    b.wait_for("notice").await;
+    let payout_path = b.js("return location.pathname", vec![]).await;
+    let payout_url = format!("{base}{}", payout_path.as_str().unwrap());
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let done = loop {
+        b.goto(&payout_url).await;
+        b.wait_for("timeline").await;
+        let all = entries().await;
+        let all = all.as_array().unwrap().clone();
+        let paid = all.iter().any(|e| {
+            e[0] == "timeline-payout"
+                && e[2] == "paid"
+                && ["refresh", "notification", "poll"].contains(&e[1].as_str().unwrap())
+        });
+        let notified = all
+            .iter()
+            .any(|e| e[0] == "timeline-notification" && e[2] == "false");
+        if (paid && notified) || Instant::now() > deadline {
+            break all;
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    };
+    let sources: Vec<&str> = done.iter().map(|e| e[1].as_str().unwrap()).collect();
+    assert!(
+        done.iter()
+            .any(|e| e[0] == "timeline-notification" && e[2] == "false"),
+        "the sandbox's notification about the payout, accepted: {done:?}"
+    );
+    assert_eq!(&sources[..2], ["created", "send"], "{done:?}");
+    assert!(
+        done.iter()
+            .any(|e| e[0] == "timeline-payout" && e[2] == "paid"),
+        "paid, with its source: {done:?}"
+    );
+    shots(&b, "payout-timeline").await;
     b.goto(&format!("{base}/dashboard/payouts")).await;
     b.wait_for("payouts-table").await;
     shots(&b, "payouts").await;
@@ -667,6 +737,59 @@ async fn operators_see_the_numbers_act_safely_and_viewers_only_read() {
     login(&b, &base, "viewer@shop.test", "viewer password 2").await;
     b.wait_for("login-error").await;
     assert!(b.text("login-error").await.unwrap().contains("Too many"));
+    shots(&b, "login-locked").await;
+    // That lock is the e-mail's from this address only: from another one the viewer signs in
+    // (a guesser cannot cheaply lock an operator out everywhere).
+    let sign_in = |from: &str, email: &str, password: &str| {
+        let body = format!(
+            "email={}&password={}&next=%2Fdashboard%2F",
+            email.replace('@', "%40"),
+            password.replace(' ', "+")
+        );
+        e2e::curl(
+            "POST",
+            &format!("{base}/dashboard/login"),
+            &[
+                ("content-type", "application/x-www-form-urlencoded"),
+                ("x-forwarded-for", from),
+            ],
+            Some(body.as_bytes()),
+            20,
+        )
+        .status
+    };
+    assert_eq!(
+        sign_in("203.0.113.50", "viewer@shop.test", "viewer password 2"),
+        303
+    );
+    // One address trying many e-mails: after 20 failures it is locked, for any e-mail and
+    // even with the right password; other addresses are not.
+    for i in 1..20 {
+        assert_eq!(
+            sign_in(
+                "198.51.100.66",
+                &format!("guess{i}@shop.test"),
+                "wrong password!"
+            ),
+            401,
+            "failure {i}"
+        );
+    }
+    assert_eq!(
+        sign_in("198.51.100.66", "guess20@shop.test", "wrong password!"),
+        429
+    );
+    assert_eq!(
+        sign_in("198.51.100.66", "demo@sandbox.test", &password),
+        429
+    );
+    assert_eq!(
+        sign_in("198.51.100.67", "demo@sandbox.test", &password),
+        303
+    );
+    // The browser's own address (127.0.0.1) still reaches the demo operator.
+    login(&b, &base, "demo@sandbox.test", &password).await;
+    b.wait_for("paid-volume").await;
     b.close().await;
     drop(receiver);
 }
