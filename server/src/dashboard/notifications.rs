@@ -71,6 +71,13 @@ pub fn timeline_item(l: Lang, n: &Received) -> String {
             l.t("accepted", "принято"),
             applied(l, outcome)
         ),
+        // Signed and about this payment, only not confirmed yet: not a refusal of the sender.
+        Err(r @ Refusal::Unconfirmed) => format!(
+            r#"<span class="badge warn" data-status="deferred">{}</span> <span data-testid="refusal" data-code="{code}">{text}</span>"#,
+            l.t("not applied", "не применено"),
+            code = r.as_str(),
+            text = esc(reason(l, *r)),
+        ),
         Err(r) => format!(
             r#"<span class="badge bad" data-status="refused">{}</span> <span data-testid="refusal" data-code="{code}">{text}</span>"#,
             l.t("refused", "отклонено"),
@@ -143,4 +150,51 @@ pub fn refused_table(l: Lang, refused: &[Received]) -> String {
         &rows,
         "refused-table",
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use time::macros::datetime;
+
+    use super::*;
+    use crate::notify::journal::Claim;
+
+    fn received(outcome: Result<String, Refusal>, excerpt: Option<&str>) -> Received {
+        Received {
+            at: datetime!(2026-12-03 18:00:00 UTC),
+            outcome,
+            client: "198.51.100.7".into(),
+            claim: Claim {
+                excerpt: excerpt.map(str::to_owned),
+                ..Claim::default()
+            },
+        }
+    }
+
+    #[test]
+    fn entries_say_why_in_each_language_and_escape_what_the_sender_wrote() {
+        let forged = received(
+            Err(Refusal::BadSignature),
+            Some("id=1&note=<script>alert(1)</script>"),
+        );
+        let en = timeline_item(Lang::En, &forged);
+        assert!(en.contains(r#"data-refused="true""#), "{en}");
+        assert!(en.contains(r#"data-code="bad_signature""#), "{en}");
+        assert!(en.contains("wrong signature"), "{en}");
+        assert!(en.contains("&lt;script&gt;"), "escaped: {en}");
+        assert!(!en.contains("<script>"), "{en}");
+        assert!(timeline_item(Lang::Ru, &forged).contains("неверная подпись"));
+        let waiting = timeline_item(Lang::En, &received(Err(Refusal::Unconfirmed), None));
+        assert!(
+            waiting.contains("not applied"),
+            "not called refused: {waiting}"
+        );
+        let applied = timeline_item(Lang::Ru, &received(Ok("changed".into()), None));
+        assert!(applied.contains(r#"data-refused="false""#), "{applied}");
+        assert!(applied.contains("применено: статус изменился"), "{applied}");
+        // Every reason has words in both languages.
+        for r in Refusal::ALL {
+            assert!(!reason(Lang::En, r).is_empty() && !reason(Lang::Ru, r).is_empty());
+        }
+    }
 }
