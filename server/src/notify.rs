@@ -6,6 +6,7 @@
 //! digests. A `+` of the base64 `sign` turns into a space when a sender does not percent-encode
 //! it in a query string, so that reading is tried too.
 
+pub mod journal;
 pub mod receipts;
 
 use openssl::sha::sha256;

@@ -79,6 +79,16 @@ impl CheckoutServer {
     /// Starts the server with `extra` TOML sections after the suite's own (e.g.
     /// `"[webhooks]\nurl = …"`).
     pub fn start_with(cors_origins: &[&str], extra: &str) -> CheckoutServer {
+        CheckoutServer::start_with_env(cors_origins, extra, &[])
+    }
+
+    /// [`CheckoutServer::start_with`], with `env` set for the server (e.g.
+    /// `CHECKOUT_SERVER__TRUSTED_PROXIES`, whose section the suite's config already opens).
+    pub fn start_with_env(
+        cors_origins: &[&str],
+        extra: &str,
+        env: &[(&str, &str)],
+    ) -> CheckoutServer {
         let data = temp_dir();
         let config = data.path().join("checkout.toml");
         let origins = cors_origins
@@ -106,7 +116,7 @@ impl CheckoutServer {
                 "--config",
                 crate::arg(&config),
             ],
-            &[],
+            env,
         );
         let base = daemon.base.clone();
         CheckoutServer {

@@ -138,12 +138,15 @@ async fn operators_see_the_numbers_act_safely_and_viewers_only_read() {
     let _serial = serial().await;
     // The first webhook delivery is refused and, with one attempt allowed, fails for good.
     let receiver = Receiver::start(&[500]);
-    let server = CheckoutServer::start_with(
+    // Loopback is a trusted proxy, so the lockout check below can sign in "from" other
+    // addresses with X-Forwarded-For (the browser sends none: its address is 127.0.0.1).
+    let server = CheckoutServer::start_with_env(
         &[],
         &format!(
             "[webhooks]\nurl = {:?}\nsecret = \"dashboard-e2e-secret-0123456789\"\nmax_attempts = 1\ntick_millis = 100\n",
             receiver.url
         ),
+        &[("CHECKOUT_SERVER__TRUSTED_PROXIES", "127.0.0.1")],
     );
     let base = server.base.clone();
     let demo = server
@@ -323,6 +326,93 @@ async fn operators_see_the_numbers_act_safely_and_viewers_only_read() {
         .await;
     b.wait_for("no-sessions").await;
 
+    // Gateway notifications on the timelines: the sandbox's signed one that paid a session
+    // (accepted), a forged one naming the waiting session's payment (refused: bad signature),
+    // and refused ones naming nothing of ours, listed on the webhooks page.
+    let waiting_gid = server
+        .gateway_payment_id(&waiting)
+        .expect("a gateway payment");
+    let forged = server.get(&format!(
+        "/webhooks/alikassa?type=payment&id={waiting_gid}&payment_status=paid&amount=1500.00&sign=Zm9yZ2Vk"
+    ));
+    assert_eq!(forged.status, 401, "{}", forged.text());
+    let stray = server.get("/webhooks/alikassa?id=987654321&payment_status=paid&sign=Zm9yZ2Vk");
+    assert_eq!(stray.status, 401, "{}", stray.text());
+    let unsigned = server.get("/webhooks/alikassa?id=987654322&payment_status=paid");
+    assert_eq!(unsigned.status, 401, "{}", unsigned.text());
+    b.goto(&format!("{base}/dashboard/sessions/{waiting}"))
+        .await;
+    b.wait_for("timeline").await;
+    let refused = b
+        .js(
+            "return [...document.querySelectorAll('[data-testid=timeline-notification][data-refused=true]')] \
+             .map(li => [li.querySelector('[data-testid=refusal]').dataset.code, li.textContent]);",
+            vec![],
+        )
+        .await;
+    assert_eq!(refused.as_array().map(Vec::len), Some(1), "{refused}");
+    assert_eq!(refused[0][0], "bad_signature");
+    let entry = refused[0][1].as_str().unwrap();
+    assert!(entry.contains("wrong signature"), "{entry}");
+    assert!(
+        entry.contains(&format!("id={waiting_gid}")),
+        "the excerpt: {entry}"
+    );
+    assert!(!entry.contains("Zm9yZ2Vk"), "never the signature: {entry}");
+    shots(&b, "session-refused-notification").await;
+    b.click("lang").await;
+    b.wait_for("timeline").await;
+    let entry = b.text("refusal").await.unwrap();
+    assert!(entry.contains("неверная подпись"), "{entry}");
+    b.click("lang").await;
+    b.wait_for("timeline").await;
+    b.goto(&format!("{base}/dashboard/sessions/{paid}")).await;
+    b.wait_for("timeline").await;
+    let accepted = b
+        .js(
+            "return [...document.querySelectorAll('[data-testid=timeline-notification]')] \
+             .map(li => li.dataset.refused + ' ' + li.textContent);",
+            vec![],
+        )
+        .await;
+    assert!(
+        accepted
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t.as_str().unwrap().starts_with("false ")
+                && t.as_str().unwrap().contains("applied: ")),
+        "the sandbox's paid notification, accepted: {accepted}"
+    );
+    b.goto(&format!("{base}/dashboard/webhooks")).await;
+    b.wait_for("refused-table").await;
+    let codes = b
+        .js(
+            "return [...document.querySelectorAll('[data-testid=refused-row]')].map(r => r.dataset.code + ' ' + r.textContent);",
+            vec![],
+        )
+        .await;
+    let codes: Vec<&str> = codes
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    assert_eq!(
+        codes.len(),
+        2,
+        "the forged one names a session, so it is not here: {codes:?}"
+    );
+    assert!(
+        codes[0].starts_with("missing_sign ") && codes[0].contains("987654322"),
+        "{codes:?}"
+    );
+    assert!(
+        codes[1].starts_with("bad_signature ") && codes[1].contains("987654321"),
+        "{codes:?}"
+    );
+    shots(&b, "webhooks-refused").await;
+
     // A timeline, and the failed webhook re-sent from it.
     let failed =
         json_of(&server.api("GET", "/api/v1/events?state=failed", None))["items"][0].clone();
@@ -475,7 +565,74 @@ async fn operators_see_the_numbers_act_safely_and_viewers_only_read() {
         "one payout: {payouts}"
     );
     assert_eq!(payouts["items"][0]["amount"], "250.00");
+    // Its timeline: created by the demo operator with the form's idempotency key, then sent.
+    let entries = || async {
+        b.js(
+            "return [...document.querySelectorAll('[data-testid=timeline] > li')].map(li => \
+             [li.dataset.testid, li.dataset.source || '', li.dataset.status || li.dataset.refused || '', li.textContent]);",
+            vec![],
+        )
+        .await
+    };
+    let first = entries().await;
+    let key = payouts["items"][0]["idempotency_key"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert_eq!(first[0][1], "created", "{first}");
+    let created = first[0][3].as_str().unwrap();
+    assert!(
+        created.contains("dashboard operator demo@sandbox.test"),
+        "{created}"
+    );
+    assert!(
+        !key.is_empty() && created.contains(&key),
+        "the idempotency key {key}: {created}"
+    );
+    assert_eq!(first[1][1], "send", "{first}");
+    assert_eq!(first[1][2], "pending", "{first}");
+    assert!(
+        first[1][3].as_str().unwrap().contains("gateway payout id"),
+        "{first}"
+    );
     shots(&b, "payout").await;
+    // The sandbox pays it: the change shows with its source, then the gateway's notification.
+    b.click("sandbox-paid").await;
+    b.wait_for("notice").await;
+    let payout_path = b.js("return location.pathname", vec![]).await;
+    let payout_url = format!("{base}{}", payout_path.as_str().unwrap());
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let done = loop {
+        b.goto(&payout_url).await;
+        b.wait_for("timeline").await;
+        let all = entries().await;
+        let all = all.as_array().unwrap().clone();
+        let paid = all.iter().any(|e| {
+            e[0] == "timeline-payout"
+                && e[2] == "paid"
+                && ["refresh", "notification", "poll"].contains(&e[1].as_str().unwrap())
+        });
+        let notified = all
+            .iter()
+            .any(|e| e[0] == "timeline-notification" && e[2] == "false");
+        if (paid && notified) || Instant::now() > deadline {
+            break all;
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    };
+    let sources: Vec<&str> = done.iter().map(|e| e[1].as_str().unwrap()).collect();
+    assert!(
+        done.iter()
+            .any(|e| e[0] == "timeline-notification" && e[2] == "false"),
+        "the sandbox's notification about the payout, accepted: {done:?}"
+    );
+    assert_eq!(&sources[..2], ["created", "send"], "{done:?}");
+    assert!(
+        done.iter()
+            .any(|e| e[0] == "timeline-payout" && e[2] == "paid"),
+        "paid, with its source: {done:?}"
+    );
+    shots(&b, "payout-timeline").await;
     b.goto(&format!("{base}/dashboard/payouts")).await;
     b.wait_for("payouts-table").await;
     shots(&b, "payouts").await;
@@ -580,6 +737,59 @@ async fn operators_see_the_numbers_act_safely_and_viewers_only_read() {
     login(&b, &base, "viewer@shop.test", "viewer password 2").await;
     b.wait_for("login-error").await;
     assert!(b.text("login-error").await.unwrap().contains("Too many"));
+    shots(&b, "login-locked").await;
+    // That lock is the e-mail's from this address only: from another one the viewer signs in
+    // (a guesser cannot cheaply lock an operator out everywhere).
+    let sign_in = |from: &str, email: &str, password: &str| {
+        let body = format!(
+            "email={}&password={}&next=%2Fdashboard%2F",
+            email.replace('@', "%40"),
+            password.replace(' ', "+")
+        );
+        e2e::curl(
+            "POST",
+            &format!("{base}/dashboard/login"),
+            &[
+                ("content-type", "application/x-www-form-urlencoded"),
+                ("x-forwarded-for", from),
+            ],
+            Some(body.as_bytes()),
+            20,
+        )
+        .status
+    };
+    assert_eq!(
+        sign_in("203.0.113.50", "viewer@shop.test", "viewer password 2"),
+        303
+    );
+    // One address trying many e-mails: after 20 failures it is locked, for any e-mail and
+    // even with the right password; other addresses are not.
+    for i in 1..20 {
+        assert_eq!(
+            sign_in(
+                "198.51.100.66",
+                &format!("guess{i}@shop.test"),
+                "wrong password!"
+            ),
+            401,
+            "failure {i}"
+        );
+    }
+    assert_eq!(
+        sign_in("198.51.100.66", "guess20@shop.test", "wrong password!"),
+        429
+    );
+    assert_eq!(
+        sign_in("198.51.100.66", "demo@sandbox.test", &password),
+        429
+    );
+    assert_eq!(
+        sign_in("198.51.100.67", "demo@sandbox.test", &password),
+        303
+    );
+    // The browser's own address (127.0.0.1) still reaches the demo operator.
+    login(&b, &base, "demo@sandbox.test", &password).await;
+    b.wait_for("paid-volume").await;
     b.close().await;
     drop(receiver);
 }

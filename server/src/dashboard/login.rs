@@ -12,6 +12,8 @@ use super::layout::{Lang, document, when};
 use crate::html::escape as esc;
 use crate::operators::OperatorError;
 use crate::routes::AppState;
+use crate::routes::caps::ClientGroup;
+use crate::routes::extract::ClientIp;
 
 #[derive(Debug, Deserialize)]
 pub struct NextQuery {
@@ -91,13 +93,18 @@ fn login_page(l: Lang, email: &str, next: &str, error: Option<String>) -> Html<S
 pub async fn submit(
     State(state): State<AppState>,
     lang: Lang,
+    ClientIp(ip): ClientIp,
     Form(form): Form<LoginForm>,
 ) -> Response {
     let next = safe_next(&form.next).to_owned();
     match state
         .dashboard
         .operators
-        .login(&form.email, &form.password)
+        .login(
+            &form.email,
+            &form.password,
+            &ClientGroup::from(ip).to_string(),
+        )
         .await
     {
         Ok(session) => (

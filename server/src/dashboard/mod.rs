@@ -12,6 +12,7 @@ mod chart;
 mod export;
 mod layout;
 mod login;
+mod notifications;
 mod overview;
 mod payouts;
 mod sandbox;

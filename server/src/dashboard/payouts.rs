@@ -9,16 +9,20 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::DashError;
 use super::auth::Signed;
 use super::layout::{
-    Lang, Page, Section, action_button, badge, csrf_field, notice, render, table, when,
+    Lang, Page, Section, action_button, badge, csrf_field, notice, render, table, when_ms,
 };
+use super::{DashError, notifications};
 use crate::html::escape as esc;
 use crate::page::{self, Cursor};
-use crate::payouts::{IdempotencyKey, PayoutBody, PayoutError, PayoutStatus, PayoutView};
+use crate::payouts::{
+    IdempotencyKey, PayoutBody, PayoutError, PayoutState, PayoutStatus, PayoutView,
+};
 use crate::routes::AppState;
-use crate::store::outbox::EventFilter;
+use crate::store::outbox::{EventFilter, EventRecord};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
 
 impl From<PayoutError> for DashError {
     fn from(e: PayoutError) -> DashError {
@@ -225,19 +229,7 @@ pub async fn details(
     .iter()
     .map(|(k, v)| format!("<div><dt>{}</dt><dd>{v}</dd></div>", esc(k)))
     .collect();
-    let timeline: String = events
-        .iter()
-        .rev()
-        .map(|e| {
-            format!(
-                r#"<li><span class="kind">{}</span> <code>{}</code> {} <time>{}</time></li>"#,
-                l.t("Webhook", "Вебхук"),
-                e.kind.as_str(),
-                badge(e.state.as_str()),
-                when(e.created_at)
-            )
-        })
-        .collect();
+    let timeline = timeline(&state, l, &p, &events).await?;
     let mut actions = String::new();
     if signed.can_act() {
         actions.push_str(&action_button(
@@ -285,11 +277,127 @@ pub async fn details(
         title: format!("{} {}", l.t("Payout", "Выплата"), amount(&p.amount)),
         path: format!("/dashboard/payouts/{}", p.id),
         body: format!(
-            r#"{done}<dl class="facts">{facts}</dl><div class="actions">{actions}</div><section><h2>{tl}</h2><ol class="timeline">{timeline}</ol></section><p><a href="/dashboard/payouts">← {back}</a></p>"#,
-            tl = l.t("Events", "События"),
+            r#"{done}<dl class="facts">{facts}</dl><div class="actions">{actions}</div><section aria-labelledby="tl-h"><h2 id="tl-h">{tl}</h2><ol class="timeline" data-testid="timeline">{timeline}</ol></section><p><a href="/dashboard/payouts">← {back}</a></p>"#,
+            tl = l.t("Timeline", "Хронология"),
             back = l.t("All payouts", "Все выплаты"),
         ),
     }))
+}
+
+/// A payout's timeline: created (by whom, with which idempotency key), each create call's
+/// outcome and each status change with its source, the gateway notifications about it, the
+/// webhook events it caused — to the millisecond, oldest first.
+async fn timeline(
+    state: &AppState,
+    l: Lang,
+    p: &PayoutView,
+    events: &[EventRecord],
+) -> Result<String, DashError> {
+    let history = state.payouts.history(&p.id).await?;
+    // Entries: (time, order within the same millisecond, markup).
+    let mut items: Vec<(OffsetDateTime, u8, String)> = Vec::new();
+    let created = |at: OffsetDateTime, by: Option<&str>| -> (OffsetDateTime, u8, String) {
+        let item = format!(
+            r#"<li data-testid="timeline-payout" data-source="created"><span class="kind">{created}</span>{by} <span class="muted">{key_l}</span> <code>{key}</code>"#,
+            created = l.t("Created", "Создана"),
+            by = by.map(|b| format!(" — {}", esc(b))).unwrap_or_default(),
+            key_l = l.t("idempotency key", "ключ идемпотентности"),
+            key = esc(&p.idempotency_key),
+        );
+        (at, 0, item)
+    };
+    if !history.iter().any(|h| h.source == "created")
+        && let Ok(at) = OffsetDateTime::parse(&p.created_at, &Rfc3339)
+    {
+        // A payout from before its history was kept (migration 0010).
+        items.push(created(at, None));
+    }
+    let mut unsure = false;
+    for h in &history {
+        if h.source == "created" {
+            items.push(created(h.at, h.detail.as_deref()));
+            continue;
+        }
+        let was_unsure = unsure;
+        unsure = matches!(h.state, PayoutState::Unknown | PayoutState::Unresolved);
+        let resolved = if was_unsure && !unsure {
+            format!(" <strong>{}</strong>", l.t("resolved", "выяснено"))
+        } else {
+            String::new()
+        };
+        let (what, via) = match h.source.as_str() {
+            "send" => (
+                l.t("Sent to the gateway", "Отправлена в шлюз"),
+                l.t("create call", "создание"),
+            ),
+            "resend" => (
+                l.t(
+                    "Sent again, same order id",
+                    "Отправлена повторно, тот же номер",
+                ),
+                l.t("re-send", "повторная отправка"),
+            ),
+            "lookup" => (
+                l.t("Looked up by order id", "Поиск по номеру заказа"),
+                l.t("reconciler", "сверка"),
+            ),
+            "poll" => (l.t("Status", "Статус"), l.t("status poll", "опрос статуса")),
+            "notification" => (
+                l.t("Status", "Статус"),
+                l.t("gateway notification", "уведомление шлюза"),
+            ),
+            "refresh" => (
+                l.t("Status", "Статус"),
+                l.t(
+                    "refresh by an operator or the API",
+                    "обновление оператором или через API",
+                ),
+            ),
+            other => (l.t("Status", "Статус"), other),
+        };
+        items.push((
+            h.at,
+            1,
+            format!(
+                r#"<li data-testid="timeline-payout" data-source="{source}" data-status="{status}"><span class="kind">{what}</span> {badge}{gateway}{resolved} <span class="muted">{via_l} {via}</span>{detail}"#,
+                source = esc(&h.source),
+                status = h.status.as_str(),
+                badge = badge(h.status.as_str()),
+                gateway = h
+                    .gateway_status
+                    .map(|g| format!(" ({} {})", l.t("gateway", "шлюз"), g.as_str()))
+                    .unwrap_or_default(),
+                via_l = l.t("via", "источник:"),
+                detail = h.detail.as_deref().map(|d| format!(" — {}", esc(d))).unwrap_or_default(),
+            ),
+        ));
+    }
+    for n in state.notifications.of_payout(&p.id).await? {
+        items.push((n.at, 0, notifications::timeline_item(l, &n)));
+    }
+    for e in events {
+        items.push((
+            e.created_at,
+            2,
+            format!(
+                r#"<li data-testid="timeline-webhook"><span class="kind">{}</span> <code>{}</code> {}"#,
+                l.t("Webhook", "Вебхук"),
+                e.kind.as_str(),
+                badge(e.state.as_str()),
+            ),
+        ));
+    }
+    items.sort_by_key(|(at, order, _)| (*at, *order));
+    Ok(items
+        .into_iter()
+        .map(|(at, _, item)| {
+            format!(
+                r#"{item} <time datetime="{iso}">{shown}</time></li>"#,
+                iso = at.format(&Rfc3339).unwrap_or_default(),
+                shown = when_ms(at),
+            )
+        })
+        .collect())
 }
 
 /// The create form's fields (all optional text, as a browser sends them).
@@ -563,7 +671,8 @@ pub async fn create(
     signed.authorize_change(form.csrf.as_deref())?;
     let key = IdempotencyKey::parse(form.idempotency_key.as_bytes())
         .map_err(|e| DashError::BadRequest(format!("idempotency key: {e}")))?;
-    match state.payouts.create(key, &form.body()).await {
+    let by = format!("dashboard operator {}", signed.session.operator.email);
+    match state.payouts.create(key, &form.body(), &by).await {
         Ok(created) => {
             let done = if created.replayed {
                 "replayed"

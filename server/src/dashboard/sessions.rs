@@ -9,12 +9,12 @@ use shared::{Method, PaymentStatus, SessionStatus};
 use time::macros::format_description;
 use time::{Date, Duration, OffsetDateTime, Time};
 
-use super::DashError;
 use super::auth::Signed;
 use super::layout::{
     Lang, Page, Section, action_button, badge, csrf_field, notice, render, rub, table, when,
     when_ms,
 };
+use super::{DashError, notifications};
 use crate::html::escape as esc;
 use crate::page::{self, Cursor};
 use crate::routes::AppState;
@@ -383,6 +383,10 @@ pub async fn details(
                 paid = a.paid_amount.map(|p| format!(" · {} {}", l.t("paid", "оплачено"), rub(l, p.kopecks()))).unwrap_or_default(),
             ),
         ));
+    }
+    // A notification arrives before the status it causes: it sorts first within its millisecond.
+    for n in state.notifications.of_session(&id.to_string()).await? {
+        timeline.push((n.at, 0, notifications::timeline_item(l, &n)));
     }
     for e in &events {
         let attempts = state

@@ -6,13 +6,16 @@ use axum::extract::{Path, Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::DashError;
 use super::auth::Signed;
 use super::layout::{Page, Section, action_button, badge, notice, render, table, when};
+use super::{DashError, notifications};
 use crate::html::escape as esc;
 use crate::page::{self, Cursor};
 use crate::routes::AppState;
 use crate::store::outbox::{DeliveryState, EventFilter};
+
+/// Refused notifications the page lists.
+const REFUSED_SHOWN: u32 = 20;
 
 #[derive(Debug, Default, Deserialize)]
 pub struct WebhookQuery {
@@ -150,14 +153,22 @@ pub async fn list(
     } else {
         String::new()
     };
+    let refused =
+        notifications::refused_table(l, &state.notifications.refused_untied(REFUSED_SHOWN).await?);
     Ok(render(Page {
         signed: &signed,
         section: Section::Webhooks,
         title: l.t("Webhooks", "Вебхуки").to_owned(),
         path: format!("/dashboard/webhooks?state={}", q.state),
         body: format!(
-            r#"{done}{endpoint}<nav class="tabs" aria-label="{dl}">{tabs}</nav>{events}<nav class="pager">{next}</nav>"#,
+            r#"{done}{endpoint}<nav class="tabs" aria-label="{dl}">{tabs}</nav>{events}<nav class="pager">{next}</nav>
+<section aria-labelledby="refused-h" data-testid="refused-notifications"><h2 id="refused-h">{refused_h}</h2><p class="hint">{refused_hint}</p>{refused}</section>"#,
             dl = l.t("Delivery state", "Состояние доставки"),
+            refused_h = l.t("Refused gateway notifications", "Отклонённые уведомления шлюза"),
+            refused_hint = l.t(
+                "Notifications to /webhooks/alikassa that were refused and named no session or payout of ours (those show on their session's or payout's timeline). Many from one address: an attack; all with a wrong signature: check the gateway's notification key.",
+                "Уведомления на /webhooks/alikassa, которые были отклонены и не относятся ни к одной нашей сессии или выплате (остальные видны в хронологии своей сессии или выплаты). Много с одного адреса — атака; все с неверной подписью — проверьте ключ уведомлений шлюза."
+            ),
         ),
     }))
 }

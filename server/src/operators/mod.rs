@@ -227,13 +227,23 @@ impl Operators {
         Ok(())
     }
 
-    /// Signs in: checks the lockout, then the password (an unknown e-mail costs the same
-    /// hash check), counting failures; on success a new session.
-    pub async fn login(&self, email: &str, password: &str) -> Result<NewSession, OperatorError> {
+    /// Signs in from `client` (the address as the server groups it: IPv4, or an IPv6 /64):
+    /// checks the lockout — this e-mail from this address, this address, this e-mail
+    /// ([`rules::lockout`]) — then the password (an unknown e-mail costs the same hash
+    /// check), counting a failure under all three; on success a new session, and the three
+    /// counts are forgotten.
+    pub async fn login(
+        &self,
+        email: &str,
+        password: &str,
+        client: &str,
+    ) -> Result<NewSession, OperatorError> {
         let email = Email::parse(email).map_err(|_| OperatorError::BadCredentials)?;
+        let keys = failure_keys(&email, client);
+        let keys = [keys[0].as_str(), keys[1].as_str(), keys[2].as_str()];
         let now = self.clock.now();
-        if let Some((failures, last)) = self.store.login_failures(email.as_str()).await?
-            && let Some(until) = rules::locked_until(failures, last)
+        let counts = self.store.login_failures(&keys).await?;
+        if let Some(until) = rules::lockout(&failures(counts), now)
             && now < until
         {
             return Err(OperatorError::Locked { until });
@@ -249,15 +259,25 @@ impl Operators {
         let record = match record {
             Some(record) if matches => record,
             _ => {
-                let failures = self.store.record_login_failure(email.as_str(), now).await?;
-                tracing::warn!(failures, "dashboard login failed");
-                return Err(match rules::locked_until(failures, now) {
+                let counts = self
+                    .store
+                    .record_login_failure(&keys, now, now - rules::FORGET_AFTER)
+                    .await?;
+                tracing::warn!(
+                    client,
+                    per_email_here = counts[0],
+                    per_address = counts[1],
+                    per_email = counts[2],
+                    "dashboard login failed"
+                );
+                let counts = counts.map(|n| Some((n, now)));
+                return Err(match rules::lockout(&failures(counts), now) {
                     Some(until) => OperatorError::Locked { until },
                     None => OperatorError::BadCredentials,
                 });
             }
         };
-        self.store.clear_login_failures(email.as_str()).await?;
+        self.store.clear_login_failures(&keys).await?;
         let token = random_token()?;
         let csrf = random_token()?;
         self.store
@@ -303,6 +323,28 @@ impl Operators {
             .store
             .delete_dashboard_session(&token_hash(token))
             .await?)
+    }
+}
+
+/// The keys failed logins are counted under: this e-mail from this address
+/// (`<email> <client>`), this address (`ip:<client>`), this e-mail (the e-mail itself). An
+/// e-mail has no spaces and always an `@`, so the three kinds never collide.
+fn failure_keys(email: &Email, client: &str) -> [String; 3] {
+    [
+        format!("{} {client}", email.as_str()),
+        format!("ip:{client}"),
+        email.as_str().to_owned(),
+    ]
+}
+
+/// The stored counts (in [`failure_keys`] order) as the rules read them.
+fn failures(counts: [Option<(u32, OffsetDateTime)>; 3]) -> rules::Failures {
+    let [pair, client, email] =
+        counts.map(|c| c.map(|(failures, last)| rules::Count { failures, last }));
+    rules::Failures {
+        pair,
+        client,
+        email,
     }
 }
 

@@ -13,6 +13,9 @@ async fn service(dir: &std::path::Path) -> (Operators, Clock) {
     (Operators::new(store, clock.clone()), clock)
 }
 
+/// The address the tests sign in from, unless they say otherwise.
+const HERE: &str = "198.51.100.7";
+
 fn email(text: &str) -> Email {
     Email::parse(text).unwrap()
 }
@@ -31,11 +34,11 @@ async fn sign_in_out_and_reset_signs_out_everywhere() {
         Err(OperatorError::Exists)
     ));
     let a = ops
-        .login("ANNA@shop.example", "a long password")
+        .login("ANNA@shop.example", "a long password", HERE)
         .await
         .unwrap();
     let b = ops
-        .login("anna@shop.example", "a long password")
+        .login("anna@shop.example", "a long password", HERE)
         .await
         .unwrap();
     assert_eq!(a.operator.role, Role::Operator);
@@ -56,10 +59,11 @@ async fn sign_in_out_and_reset_signs_out_everywhere() {
         "reset signs out everywhere"
     );
     assert!(matches!(
-        ops.login("anna@shop.example", "a long password").await,
+        ops.login("anna@shop.example", "a long password", HERE)
+            .await,
         Err(OperatorError::BadCredentials)
     ));
-    ops.login("anna@shop.example", "another long one")
+    ops.login("anna@shop.example", "another long one", HERE)
         .await
         .unwrap();
     ops.remove(&email("anna@shop.example")).await.unwrap();
@@ -82,29 +86,105 @@ async fn failed_logins_lock_the_email_even_for_the_right_password() {
     .unwrap();
     for _ in 0..rules::FREE_FAILURES - 1 {
         assert!(matches!(
-            ops.login("v@shop.example", "wrong password").await,
+            ops.login("v@shop.example", "wrong password", HERE).await,
             Err(OperatorError::BadCredentials)
         ));
     }
     assert!(matches!(
-        ops.login("v@shop.example", "wrong password").await,
+        ops.login("v@shop.example", "wrong password", HERE).await,
         Err(OperatorError::Locked { .. })
     ));
     assert!(matches!(
-        ops.login("v@shop.example", "right password").await,
+        ops.login("v@shop.example", "right password", HERE).await,
         Err(OperatorError::Locked { .. })
     ));
     // Unknown e-mails are counted (and locked) the same way.
     for _ in 0..rules::FREE_FAILURES {
-        let _ = ops.login("nobody@shop.example", "whatever pw").await;
+        let _ = ops.login("nobody@shop.example", "whatever pw", HERE).await;
     }
     assert!(matches!(
-        ops.login("nobody@shop.example", "whatever pw").await,
+        ops.login("nobody@shop.example", "whatever pw", HERE).await,
         Err(OperatorError::Locked { .. })
     ));
     clock.advance(Duration::from_secs(31));
-    let ok = ops.login("v@shop.example", "right password").await.unwrap();
+    let ok = ops
+        .login("v@shop.example", "right password", HERE)
+        .await
+        .unwrap();
     assert_eq!(ok.operator.role, Role::Viewer);
+}
+
+#[tokio::test]
+async fn one_address_cannot_try_many_emails_nor_lock_an_operator_out_everywhere() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ops, _) = service(dir.path()).await;
+    ops.add(
+        &email("v@shop.example"),
+        Role::Viewer,
+        &Password::new("right password").unwrap(),
+    )
+    .await
+    .unwrap();
+    let locked =
+        |r: &Result<NewSession, OperatorError>| matches!(r, Err(OperatorError::Locked { .. }));
+    // One address sprays e-mails: the 20th failure locks the address, for any e-mail.
+    for i in 1..rules::FREE_PER_CLIENT {
+        let r = ops
+            .login(
+                &format!("guess{i}@shop.example"),
+                "whatever pw",
+                "203.0.113.5",
+            )
+            .await;
+        assert!(
+            matches!(r, Err(OperatorError::BadCredentials)),
+            "{i}: {r:?}"
+        );
+    }
+    assert!(locked(
+        &ops.login("guess20@shop.example", "whatever pw", "203.0.113.5")
+            .await
+    ));
+    assert!(locked(
+        &ops.login("v@shop.example", "right password", "203.0.113.5")
+            .await
+    ));
+    // Elsewhere the operator is not locked: five wrong from one address lock that pair …
+    for _ in 0..rules::FREE_FAILURES {
+        let _ = ops
+            .login("v@shop.example", "wrong password", "192.0.2.10")
+            .await;
+    }
+    assert!(locked(
+        &ops.login("v@shop.example", "right password", "192.0.2.10")
+            .await
+    ));
+    // … but the real operator still signs in from their own address (IPv6: its /64).
+    ops.login("v@shop.example", "right password", "2001:db8:1:2::/64")
+        .await
+        .unwrap();
+    // A password reset forgets the e-mail's counts from every address.
+    for _ in 0..rules::FREE_FAILURES {
+        let _ = ops
+            .login("v@shop.example", "wrong password", "192.0.2.11")
+            .await;
+    }
+    assert!(locked(
+        &ops.login("v@shop.example", "right password", "192.0.2.11")
+            .await
+    ));
+    ops.reset_password(
+        &email("v@shop.example"),
+        &Password::new("new right password").unwrap(),
+    )
+    .await
+    .unwrap();
+    ops.login("v@shop.example", "new right password", "192.0.2.11")
+        .await
+        .unwrap();
+    ops.login("v@shop.example", "new right password", "192.0.2.10")
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
@@ -118,7 +198,10 @@ async fn sessions_time_out_when_idle() {
     )
     .await
     .unwrap();
-    let s = ops.login("o@shop.example", "right password").await.unwrap();
+    let s = ops
+        .login("o@shop.example", "right password", HERE)
+        .await
+        .unwrap();
     clock.advance(Duration::from_secs(29 * 60));
     assert!(
         ops.session(&s.token).await.unwrap().is_some(),

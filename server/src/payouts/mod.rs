@@ -23,6 +23,7 @@
 
 mod decide;
 mod error;
+mod history;
 pub mod metrics;
 mod model;
 mod notification;
@@ -39,8 +40,10 @@ use shared::{BankCode, HttpUrl};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
+pub use crate::store::PayoutChange;
 pub use crate::store::{PayoutRequest, PayoutState, Recipient};
 pub use error::PayoutError;
+pub use history::Source;
 pub use model::{BalanceView, PayoutList, PayoutView};
 pub use request::{IdempotencyKey, IdempotencyKeyError, PayoutBody};
 pub use shared::PayoutStatus;

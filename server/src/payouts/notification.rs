@@ -1,6 +1,7 @@
 //! A verified payout notification (`type=payout`) applied to its payout, at most once
 //! ([`crate::notify::receipts`]), exactly like a payment's.
 
+use super::history::Source;
 use super::{Applied, PayoutError, PayoutReport, Payouts};
 use crate::notify::Verified;
 use crate::notify::receipts::{self, Outcome, Receipt};
@@ -26,7 +27,7 @@ impl Payouts {
             paid_amount: verified.paid_amount,
         };
         receipts::apply_once(&self.inner.store, &self.inner.clock, verified, || async {
-            Ok(match self.apply_report(&report).await? {
+            Ok(match self.apply_report(&report, Source::Notification).await? {
                 Applied::Changed => Outcome::Record("changed"),
                 Applied::Unchanged => Outcome::Record("unchanged"),
                 Applied::Conflict => Outcome::Record("conflict"),

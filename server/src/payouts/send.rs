@@ -9,6 +9,7 @@ use shared::{OrderId, PaymentStatus};
 use time::OffsetDateTime;
 
 use super::decide::{Call, Decision};
+use super::history::{self, Source};
 use super::unsure::Seen;
 use super::{
     Created, IdempotencyKey, PayoutBody, PayoutError, PayoutRequest, PayoutState, PayoutStatus,
@@ -30,6 +31,7 @@ impl Payouts {
         &self,
         key: IdempotencyKey,
         body: &PayoutBody,
+        created_by: &str,
     ) -> Result<Created, PayoutError> {
         let request = body.validate().map_err(PayoutError::Invalid)?;
         let hash = request.hash();
@@ -38,7 +40,7 @@ impl Payouts {
             return replay(existing, &hash, self.inner.settings.livemode);
         }
         let record = self.new_record(key, request, hash.clone())?;
-        match store.insert_payout(&record).await {
+        match store.insert_payout(&record, created_by).await {
             Ok(()) => {}
             // The same key at the same moment: the other request owns the send.
             Err(StoreError::Conflict { .. }) => {
@@ -151,7 +153,11 @@ impl Payouts {
         if let Some(cause) = seen.error() {
             tracing::warn!(payout = %record.id, error = %cause, "payout create did not succeed");
         }
-        let (record, decision) = self.carry_out(record, call, &seen).await?;
+        let source = match call {
+            Call::FirstSend | Call::Lookup => Source::Send,
+            Call::SecondSend => Source::Resend,
+        };
+        let (record, decision) = self.carry_out(record, call, &seen, source).await?;
         let refusal = match decision {
             Decision::Reject => seen.error().cloned(),
             Decision::Adopt | Decision::LookUpLater | Decision::Resend | Decision::Unknown => None,
@@ -165,9 +171,10 @@ impl Payouts {
         &self,
         record: PayoutRecord,
         found: &PayoutStatusResponse,
+        source: Source,
     ) -> Result<PayoutRecord, PayoutError> {
         let first = self.inner.settings.reconciler.first_poll;
-        self.update(record, |r, now| {
+        self.update(record, source, |r, now| {
             if matches!(r.state, PayoutState::Sent | PayoutState::Refused) {
                 // Already adopted (a notification was faster) or over.
                 return false;
@@ -194,6 +201,7 @@ impl Payouts {
     pub(super) async fn update(
         &self,
         mut record: PayoutRecord,
+        source: Source,
         mut change: impl FnMut(&mut PayoutRecord, OffsetDateTime) -> bool,
     ) -> Result<PayoutRecord, PayoutError> {
         let store = &self.inner.store;
@@ -219,7 +227,11 @@ impl Payouts {
             } else {
                 None
             };
-            if store.update_payout(&mut next, event.as_ref()).await? {
+            let entry = history::entry(source, &record, &next);
+            if store
+                .update_payout(&mut next, event.as_ref(), entry.as_ref())
+                .await?
+            {
                 if next.status().is_final() {
                     tracing::info!(payout = %next.id, status = %next.status(),
                         gateway_payout_id = ?next.gateway_payout_id.map(|g| g.get()),

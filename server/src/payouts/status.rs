@@ -9,6 +9,7 @@
 use shared::gateway::{PayoutStatusResponse, StatusRequest};
 use shared::{GatewayPaymentId, Money, OrderId, PaymentStatus};
 
+use super::history::Source;
 use super::send::schedule;
 use super::{PayoutError, PayoutState, Payouts};
 use crate::store::PayoutRecord;
@@ -52,7 +53,11 @@ pub enum Applied {
 
 impl Payouts {
     /// Applies `report` (from a verified notification or a poll) to the payout it concerns.
-    pub async fn apply_report(&self, report: &PayoutReport) -> Result<Applied, PayoutError> {
+    pub async fn apply_report(
+        &self,
+        report: &PayoutReport,
+        source: Source,
+    ) -> Result<Applied, PayoutError> {
         let store = &self.inner.store;
         let record = match store.payout_by_gateway_id(report.gateway_payout_id).await? {
             Some(r) => Some(r),
@@ -76,7 +81,7 @@ impl Payouts {
         let first = self.inner.settings.reconciler.first_poll;
         let mut applied = Applied::Unchanged;
         let updated = self
-            .update(record, |r, now| {
+            .update(record, source, |r, now| {
                 applied = Applied::Unchanged;
                 if r.gateway_payout_id
                     .is_some_and(|id| id != report.gateway_payout_id)
@@ -143,14 +148,19 @@ impl Payouts {
                 claimed.next_check_at = Some(self.send_deadline(now))
             }
         }
-        if !self.inner.store.update_payout(&mut claimed, None).await? {
+        if !self
+            .inner
+            .store
+            .update_payout(&mut claimed, None, None)
+            .await?
+        {
             return Ok(());
         }
         match claimed.state {
             PayoutState::Refused => Ok(()),
             PayoutState::Sent => self.poll(claimed).await,
             PayoutState::Sending | PayoutState::Unknown | PayoutState::Unresolved => {
-                self.look_up(claimed).await.map(|_| ())
+                self.look_up(claimed, Source::Lookup).await.map(|_| ())
             }
         }
     }
@@ -167,7 +177,7 @@ impl Payouts {
             .await
         {
             Ok(status) => self
-                .apply_report(&PayoutReport::from(&status))
+                .apply_report(&PayoutReport::from(&status), Source::Poll)
                 .await
                 .map(|_| ()),
             Err(e) => {

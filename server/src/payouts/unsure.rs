@@ -9,6 +9,7 @@ use shared::gateway::{PayoutStatusResponse, StatusRequest};
 use time::OffsetDateTime;
 
 use super::decide::{Answer, Call, Decision, Facts, Stage, decide, refusal};
+use super::history::Source;
 use super::send::schedule;
 use super::{PayoutError, PayoutReport, PayoutState, PayoutView, Payouts};
 use crate::gateway::{GatewayError, PayoutOutcome};
@@ -135,6 +136,7 @@ impl Payouts {
         record: PayoutRecord,
         call: Call,
         seen: &Seen,
+        source: Source,
     ) -> Result<(PayoutRecord, Decision), PayoutError> {
         let decision = decide(&self.facts(&record, call, seen.answer, self.now()));
         tracing::info!(payout = %record.id, ?call, answer = ?seen.answer, ?decision,
@@ -144,9 +146,9 @@ impl Payouts {
             self.inner.settings.reconciler.max_poll,
         );
         let record = match (decision, &seen.found) {
-            (Decision::Adopt, Some(found)) => self.adopt(record, found).await?,
+            (Decision::Adopt, Some(found)) => self.adopt(record, found, source).await?,
             (Decision::Reject, _) => {
-                self.update(record, |r, _| {
+                self.update(record, source, |r, _| {
                     if r.state != PayoutState::Sending || r.sends > 1 {
                         return false;
                     }
@@ -165,7 +167,7 @@ impl Payouts {
                     Decision::Unknown => PayoutState::Unresolved,
                     _ => PayoutState::Unknown,
                 };
-                self.update(record, |r, now| {
+                self.update(record, source, |r, now| {
                     if !unsettled(r.state) {
                         return false;
                     }
@@ -191,6 +193,7 @@ impl Payouts {
     pub(super) async fn look_up(
         &self,
         record: PayoutRecord,
+        source: Source,
     ) -> Result<(PayoutRecord, Option<GatewayError>), PayoutError> {
         let result = self
             .inner
@@ -198,7 +201,7 @@ impl Payouts {
             .find_payout(&record.gateway_order_id)
             .await;
         let seen = Seen::lookup(result);
-        let (record, decision) = self.carry_out(record, Call::Lookup, &seen).await?;
+        let (record, decision) = self.carry_out(record, Call::Lookup, &seen, source).await?;
         let record = match decision {
             Decision::Resend => self.resend(record).await?,
             Decision::Adopt | Decision::Reject | Decision::LookUpLater | Decision::Unknown => {
@@ -214,7 +217,7 @@ impl Payouts {
         let deadline = self.send_deadline(self.now());
         let mut claimed = false;
         let record = self
-            .update(record, |r, _| {
+            .update(record, Source::Resend, |r, _| {
                 claimed = r.state == PayoutState::Unknown && r.sends <= 1;
                 if claimed {
                     r.state = PayoutState::Sending;
@@ -245,7 +248,7 @@ impl Payouts {
             .await?;
         let mut found = 0;
         for record in pending {
-            let (record, failed) = self.look_up(record).await?;
+            let (record, failed) = self.look_up(record, Source::Lookup).await?;
             match (record.state, failed) {
                 (PayoutState::Sent, _) => found += 1,
                 (_, Some(e)) => tracing::warn!(payout = %record.id, error = %e,
@@ -272,10 +275,11 @@ impl Payouts {
                     .payout_status(&StatusRequest::Id(gateway_id))
                     .await
                     .map_err(PayoutError::Gateway)?;
-                self.apply_report(&PayoutReport::from(&status)).await?;
+                self.apply_report(&PayoutReport::from(&status), Source::Refresh)
+                    .await?;
                 Ok(self.view(&self.record(id).await?))
             }
-            None => match self.look_up(record).await? {
+            None => match self.look_up(record, Source::Refresh).await? {
                 (_, Some(failed)) => Err(PayoutError::Gateway(failed)),
                 (record, None) => Ok(self.view(&record)),
             },

@@ -95,6 +95,8 @@ pub struct Shared {
     pub readiness: Arc<health::Readiness>,
     /// Open SSE streams, capped.
     pub stream_caps: Arc<caps::StreamCaps>,
+    /// Gateway notifications received, applied and refused, for the dashboard.
+    pub notifications: crate::notify::journal::Notifications,
     /// Limits of the notification endpoint.
     pub notify_guard: Arc<notify_guard::NotificationGuard>,
     /// The merchant dashboard's operators and settings.

@@ -61,7 +61,7 @@ pub async fn create(
     IdempotencyKeyHeader(key): IdempotencyKeyHeader,
     ApiJson(body): ApiJson<PayoutBody>,
 ) -> Result<(StatusCode, Json<PayoutView>), ApiError> {
-    let created = state.payouts.create(key, &body).await?;
+    let created = state.payouts.create(key, &body, "merchant API").await?;
     let status = match (created.replayed, created.payout.status) {
         (true, _) => StatusCode::OK,
         (false, PayoutStatus::Creating | PayoutStatus::Unknown) => StatusCode::ACCEPTED,

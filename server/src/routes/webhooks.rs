@@ -6,6 +6,9 @@
 //! redelivery is answered `200 OK` without effect; the body is always `OK` on success, as the
 //! gateway's plugins expect.
 //!
+//! Every notification applied, and every refused one within the journal's bounds, is recorded
+//! by the notifications service ([`crate::notify::journal`]) for the dashboard's timelines.
+//!
 //! Under a flood ([`super::notify_guard`]): signatures are checked off the async threads a
 //! few at a time (over the queue: `503 server_busy` + `Retry-After`, the gateway retries), and
 //! an address refused too often is answered `429 rate_limited` unread until its window ends.
@@ -17,10 +20,12 @@ use axum::response::{IntoResponse, Response};
 use shared::gateway::NotificationType;
 
 use super::AppState;
+use super::caps::ClientGroup;
 use super::extract::{ClientIp, is_json, read_body};
 use crate::error::ApiError;
+use crate::notify::journal::{Claim, Refusal};
 use crate::notify::receipts::Receipt;
-use crate::notify::{RawNotification, json_fields};
+use crate::notify::{RawNotification, Verified, json_fields};
 
 /// Receive a gateway notification.
 #[utoipa::path(method(get, post), path = "/webhooks/alikassa", tag = "gateway",
@@ -40,10 +45,16 @@ pub async fn notification(
     if let Err(retry_after_secs) = guard.admit(ip) {
         return Err(ApiError::RateLimited { retry_after_secs });
     }
+    let journal = &state.notifications;
+    let at = journal.now();
+    let client = ClientGroup::from(ip).to_string();
     let raw = match read_notification(request, &state).await {
         Ok(raw) => raw,
-        Err(e) => {
+        Err((e, head)) => {
             guard.refused(ip, &e);
+            journal
+                .refused(at, &client, Refusal::MalformedBody, &Claim::of_body(&head))
+                .await;
             return Err(e);
         }
     };
@@ -57,15 +68,22 @@ pub async fn notification(
     let verified = match checked {
         Ok(v) => v,
         Err(e) => {
-            let id = raw
-                .fields
-                .iter()
-                .find(|(k, _)| k == "id")
-                .map(|(_, v)| v.as_str().chars().take(32).collect::<String>());
+            let claim = match raw.json_body.as_deref() {
+                Some(body) => {
+                    json_fields(body).map_or_else(|| Claim::of_body(body), |f| Claim::of_fields(&f))
+                }
+                None => Claim::of_fields(&raw.fields),
+            };
             guard.refused(
                 ip,
-                &format_args!("{e} (gateway_payment_id {})", id.as_deref().unwrap_or("-")),
+                &format_args!(
+                    "{e} (gateway_payment_id {})",
+                    claim
+                        .gateway_id
+                        .map_or_else(|| "-".to_owned(), |id| id.to_string())
+                ),
             );
+            journal.refused(at, &client, Refusal::of(&e), &claim).await;
             return Err(ApiError::InvalidSignature);
         }
     };
@@ -80,7 +98,38 @@ pub async fn notification(
     let concurrent = matches!(receipt, Receipt::Recorded { first: false, .. });
     tracing::info!(gateway_payment_id = %verified.id, kind = ?verified.kind,
         outcome = receipt.outcome(), concurrent, "notification handled");
+    match receipt {
+        // Kept once, by the delivery that applied it.
+        Receipt::Recorded {
+            outcome,
+            first: true,
+        } => {
+            journal.accepted(at, &client, &verified, outcome).await;
+        }
+        Receipt::NotRecorded { outcome } => {
+            let claim = claim_of_verified(&verified);
+            journal
+                .refused(
+                    at,
+                    &client,
+                    Refusal::of_outcome(verified.kind, outcome),
+                    &claim,
+                )
+                .await;
+        }
+        Receipt::Recorded { first: false, .. } | Receipt::Duplicate => {}
+    }
     Ok(ok())
+}
+
+/// What a verified notification names.
+fn claim_of_verified(verified: &Verified) -> Claim {
+    Claim {
+        kind: Some(verified.kind),
+        gateway_id: i64::try_from(verified.id.get()).ok(),
+        order_id: verified.order_id.as_ref().map(|o| o.as_str().to_owned()),
+        excerpt: None,
+    }
 }
 
 fn ok() -> Response {
@@ -96,10 +145,11 @@ fn ok() -> Response {
 /// a POST whose body is empty. Sources are never merged: the signature covers one set of
 /// values, and a field taken from another source (an unsigned query parameter next to a
 /// signed body) would let anyone choose what the checkout reads.
+/// A body that cannot be read is refused with its first bytes (for the journal's excerpt).
 async fn read_notification(
     request: Request,
     state: &AppState,
-) -> Result<RawNotification, ApiError> {
+) -> Result<RawNotification, (ApiError, Vec<u8>)> {
     let query: Vec<(String, String)> = request
         .uri()
         .query()
@@ -112,7 +162,9 @@ async fn read_notification(
         });
     }
     let json = is_json(request.headers());
-    let body = read_body(request, state).await?;
+    let body = read_body(request, state)
+        .await
+        .map_err(|e| (e, Vec::new()))?;
     if body.iter().all(u8::is_ascii_whitespace) {
         // Some senders POST with everything in the query string and no body.
         return Ok(RawNotification {
@@ -121,8 +173,10 @@ async fn read_notification(
         });
     }
     if json || body.first() == Some(&b'{') {
-        let fields = json_fields(&body)
-            .ok_or_else(|| ApiError::InvalidJson("expected a JSON object".into()))?;
+        let fields = json_fields(&body).ok_or_else(|| {
+            let head = body[..body.len().min(1024)].to_vec();
+            (ApiError::InvalidJson("expected a JSON object".into()), head)
+        })?;
         return Ok(RawNotification {
             fields,
             json_body: Some(body.to_vec()),

@@ -362,6 +362,10 @@ fn app_state(
         metrics: metrics.clone(),
         readiness: Arc::new(readiness),
         stream_caps: StreamCaps::new(&server.floods),
+        notifications: crate::notify::journal::Notifications::new(
+            sessions.store().clone(),
+            sessions.clock().clone(),
+        ),
         notify_guard: Arc::new(NotificationGuard::new(&server.floods)),
         dashboard: Arc::new(crate::dashboard::Dashboard {
             operators: crate::operators::Operators::new(

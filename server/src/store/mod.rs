@@ -13,8 +13,10 @@ pub mod dashboard;
 mod keys;
 pub use keys::StoredApiKey;
 mod listen;
+pub mod notifications;
 pub mod operators;
 pub mod outbox;
+mod payout_history;
 mod payouts;
 mod records;
 mod rows;
@@ -38,6 +40,7 @@ use time::OffsetDateTime;
 
 pub(crate) use keys::encode_hex;
 pub use listen::{StatusSignal, spawn_listener};
+pub use payout_history::PayoutChange;
 pub use payouts::PayoutRecord;
 pub use records::{
     AttemptRecord, Change, ChangeEvent, PayoutRequest, PayoutState, Recipient, SessionRecord,

@@ -126,10 +126,14 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         sign_out_everywhere(&mut tx, email).await?;
-        sqlx::query("DELETE FROM login_failures WHERE email = $1")
-            .bind(email)
-            .execute(&mut *tx)
-            .await?;
+        // The e-mail's own count and its counts per address (`<email> <address>`).
+        sqlx::query(
+            "DELETE FROM login_failures WHERE email = $1 \
+             OR SUBSTR(email, 1, LENGTH($1) + 1) = $1 || ' '",
+        )
+        .bind(email)
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         Ok(done.rows_affected() > 0)
     }
@@ -203,42 +207,65 @@ impl Store {
         Ok(())
     }
 
-    /// Failed logins of `email` so far and the time of the last one.
+    /// Failed logins counted under each of `keys` so far and the time of the last one (in
+    /// the order of `keys`). A key is an e-mail, or names an address (see
+    /// `operators::failure_keys`); the column is still called `email`.
     pub async fn login_failures(
         &self,
-        email: &str,
-    ) -> Result<Option<(u32, OffsetDateTime)>, StoreError> {
-        let row: Option<(i64, i64)> =
-            sqlx::query_as("SELECT failures, last_failure_at FROM login_failures WHERE email = $1")
-                .bind(email)
-                .fetch_optional(&self.pool)
-                .await?;
-        row.map(|(n, at)| Ok((u32::try_from(n).unwrap_or(u32::MAX), time(at)?)))
-            .transpose()
+        keys: &[&str; 3],
+    ) -> Result<[Option<(u32, OffsetDateTime)>; 3], StoreError> {
+        let rows: Vec<(String, i64, i64)> = sqlx::query_as(
+            "SELECT email, failures, last_failure_at FROM login_failures \
+             WHERE email IN ($1, $2, $3)",
+        )
+        .bind(keys[0])
+        .bind(keys[1])
+        .bind(keys[2])
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out = [None; 3];
+        for (key, n, at) in rows {
+            if let Some(i) = keys.iter().position(|k| *k == key) {
+                out[i] = Some((u32::try_from(n).unwrap_or(u32::MAX), time(at)?));
+            }
+        }
+        Ok(out)
     }
 
-    /// Counts one more failed login of `email`; the new count.
+    /// Counts one more failed login under each of `keys` (a count whose last failure is
+    /// before `forget_before` starts again from one); the new counts, in order.
     pub async fn record_login_failure(
         &self,
-        email: &str,
+        keys: &[&str; 3],
         now: OffsetDateTime,
-    ) -> Result<u32, StoreError> {
-        let (n,): (i64,) = sqlx::query_as(
-            "INSERT INTO login_failures (email, failures, last_failure_at) VALUES ($1, 1, $2) \
-             ON CONFLICT (email) DO UPDATE SET failures = login_failures.failures + 1, \
-             last_failure_at = $2 RETURNING failures",
-        )
-        .bind(email)
-        .bind(ms(now))
-        .fetch_one(&mut *self.write().await?)
-        .await?;
-        Ok(u32::try_from(n).unwrap_or(u32::MAX))
+        forget_before: OffsetDateTime,
+    ) -> Result<[u32; 3], StoreError> {
+        let mut tx = self.begin().await?;
+        let mut out = [0; 3];
+        for (i, key) in keys.iter().enumerate() {
+            let (n,): (i64,) = sqlx::query_as(
+                "INSERT INTO login_failures (email, failures, last_failure_at) VALUES ($1, 1, $2) \
+                 ON CONFLICT (email) DO UPDATE SET failures = CASE \
+                 WHEN login_failures.last_failure_at < $3 THEN 1 \
+                 ELSE login_failures.failures + 1 END, last_failure_at = $2 RETURNING failures",
+            )
+            .bind(*key)
+            .bind(ms(now))
+            .bind(ms(forget_before))
+            .fetch_one(&mut *tx)
+            .await?;
+            out[i] = u32::try_from(n).unwrap_or(u32::MAX);
+        }
+        tx.commit().await?;
+        Ok(out)
     }
 
-    /// Forgets the failed logins of `email` (after a successful one).
-    pub async fn clear_login_failures(&self, email: &str) -> Result<(), StoreError> {
-        sqlx::query("DELETE FROM login_failures WHERE email = $1")
-            .bind(email)
+    /// Forgets the failed logins counted under `keys` (after a successful login).
+    pub async fn clear_login_failures(&self, keys: &[&str; 3]) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM login_failures WHERE email IN ($1, $2, $3)")
+            .bind(keys[0])
+            .bind(keys[1])
+            .bind(keys[2])
             .execute(&mut *self.write().await?)
             .await?;
         Ok(())

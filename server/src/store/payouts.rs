@@ -19,6 +19,7 @@ use shared::{
 };
 
 use super::outbox::{self, NewEvent};
+use super::payout_history::{self, PayoutChange};
 use super::{PayoutRequest, PayoutState, Recipient, Store, StoreError, conflict, ms, time};
 use crate::page::Cursor;
 
@@ -144,10 +145,16 @@ fn rejection_json(r: &PayoutRecord) -> Result<Option<String>, StoreError> {
 }
 
 impl Store {
-    /// Inserts a new payout (in state `sending`, committed before the create call). A taken
-    /// idempotency key gives [`StoreError::Conflict`] `idempotency_key`.
-    pub async fn insert_payout(&self, p: &PayoutRecord) -> Result<(), StoreError> {
+    /// Inserts a new payout (in state `sending`, committed before the create call) with its
+    /// first history entry, `created` by `created_by`. A taken idempotency key gives
+    /// [`StoreError::Conflict`] `idempotency_key`.
+    pub async fn insert_payout(
+        &self,
+        p: &PayoutRecord,
+        created_by: &str,
+    ) -> Result<(), StoreError> {
         let [phone, member, account, bic, bank, holder] = recipient_columns(&p.request.recipient);
+        let mut tx = self.begin().await?;
         sqlx::query(
             "INSERT INTO payouts (id, idempotency_key, request_hash, kind, amount_kopecks, phone, \
              bank_member_id, account_number, bic, bank, holder, order_id, description, service, \
@@ -187,19 +194,30 @@ impl Store {
         .bind(ms(p.updated_at))
         .bind(p.finished_at.map(ms))
         .bind(p.first_not_found_at.map(ms))
-        .execute(&mut *self.write().await?)
+        .execute(&mut *tx)
         .await
         .map_err(|e| conflict(e, "idempotency_key"))?;
+        let created = PayoutChange {
+            at: p.created_at,
+            source: "created".to_owned(),
+            state: p.state,
+            status: p.status(),
+            gateway_status: p.gateway_status,
+            detail: Some(created_by.to_owned()),
+        };
+        payout_history::append(&mut tx, &p.id, &created).await?;
+        tx.commit().await?;
         Ok(())
     }
 
     /// Writes `p` if the stored row still has `p.version` (then bumps `p.version`), and
-    /// enqueues `event` in the same transaction. `false`: someone else wrote first; nothing
-    /// was written, re-read and decide again.
+    /// enqueues `event` and appends `change` to its history in the same transaction.
+    /// `false`: someone else wrote first; nothing was written, re-read and decide again.
     pub async fn update_payout(
         &self,
         p: &mut PayoutRecord,
         event: Option<&NewEvent>,
+        change: Option<&PayoutChange>,
     ) -> Result<bool, StoreError> {
         let mut tx = self.begin().await?;
         let updated = sqlx::query(
@@ -235,6 +253,9 @@ impl Store {
         }
         if let Some(event) = event {
             outbox::enqueue(&mut tx, event).await?;
+        }
+        if let Some(change) = change {
+            payout_history::append(&mut tx, &p.id, change).await?;
         }
         tx.commit().await?;
         p.version += 1;

@@ -660,3 +660,79 @@ async fn a_stale_copy_never_overwrites_a_final_status() {
         SessionStatus::Paid
     );
 }
+
+#[tokio::test]
+async fn notifications_name_their_session_and_refused_ones_are_pruned_by_age_and_count() {
+    use super::notifications::NewNotification;
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path()).await;
+    let s = session(&format!("n-{}", uuid::Uuid::new_v4().simple()), T0);
+    store.insert_session(&s, &created(T0)).await.unwrap();
+    let a = attempt(&s, 1);
+    store.insert_attempt(&a).await.unwrap();
+    let row = |at: OffsetDateTime, refused: bool, gateway_id: Option<i64>, order: Option<&str>| {
+        NewNotification {
+            received_at: at,
+            refused,
+            outcome: if refused { "bad_signature" } else { "changed" }.to_owned(),
+            client: "198.51.100.7".to_owned(),
+            kind: Some("payment".to_owned()),
+            gateway_id,
+            order_id: order.map(str::to_owned),
+            excerpt: refused.then(|| "id=1&status=paid".to_owned()),
+        }
+    };
+    // By order id (the gateway id is not known yet), by nothing of ours, and a payout's.
+    let order = a.gateway_order_id.as_str();
+    store
+        .record_notification(&row(T0, false, Some(1), Some(order)))
+        .await
+        .unwrap();
+    for i in 1..=3 {
+        let at = T0 - time::Duration::days(11) + time::Duration::days(3 * i);
+        store
+            .record_notification(&row(at, true, Some(900_000 + i), None))
+            .await
+            .unwrap();
+    }
+    let mine = store
+        .session_notifications(&s.id.to_string(), 10)
+        .await
+        .unwrap();
+    assert_eq!(mine.len(), 1);
+    assert_eq!(
+        mine[0].session_id.as_deref(),
+        Some(s.id.to_string().as_str())
+    );
+    assert!(!mine[0].received.refused);
+    let untied = store.untied_refused_notifications(10).await.unwrap();
+    let ids: Vec<_> = untied.iter().map(|n| n.received.gateway_id).collect();
+    assert_eq!(ids, [Some(900_003), Some(900_002), Some(900_001)]);
+    // Refused ones older than a week go, then all but the newest; accepted ones stay.
+    let week_ago = T0 - time::Duration::days(7);
+    assert_eq!(
+        store
+            .prune_refused_notifications(week_ago, 100)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        store
+            .prune_refused_notifications(week_ago, 1)
+            .await
+            .unwrap(),
+        1
+    );
+    let left = store.untied_refused_notifications(10).await.unwrap();
+    assert_eq!(left.len(), 1);
+    assert_eq!(left[0].received.gateway_id, Some(900_003));
+    assert_eq!(
+        store
+            .session_notifications(&s.id.to_string(), 10)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+}

@@ -145,7 +145,7 @@ async fn a_refused_resend_is_unknown_never_rejected_and_a_later_paid_status_sett
     h.stub.script(&[BROKEN, NOT_FOUND]);
     let created = h
         .payouts
-        .create(IdempotencyKey::parse(b"R-1").unwrap(), &body())
+        .create(IdempotencyKey::parse(b"R-1").unwrap(), &body(), "test")
         .await
         .unwrap();
     let id = created.payout.id.clone();
@@ -198,7 +198,7 @@ async fn only_the_first_sends_refusal_of_our_request_rejects_and_refresh_asks_no
     h.stub.script(&[NO_FUNDS]);
     let refused = h
         .payouts
-        .create(IdempotencyKey::parse(b"R-2").unwrap(), &body())
+        .create(IdempotencyKey::parse(b"R-2").unwrap(), &body(), "test")
         .await;
     assert!(matches!(refused, Err(PayoutError::Gateway(_))));
     let rejected = h.payouts.list(10, None).await.unwrap().items.remove(0);
@@ -213,7 +213,7 @@ async fn only_the_first_sends_refusal_of_our_request_rejects_and_refresh_asks_no
     h.stub.script(&[BROKEN, NOT_FOUND]);
     let created = h
         .payouts
-        .create(IdempotencyKey::parse(b"R-3").unwrap(), &body())
+        .create(IdempotencyKey::parse(b"R-3").unwrap(), &body(), "test")
         .await
         .unwrap();
     h.stub.take_seen();

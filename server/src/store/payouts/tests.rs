@@ -54,7 +54,7 @@ async fn payouts_round_trip_and_keys_are_unique() {
     let store = open(dir.path()).await;
     let at = datetime!(2026-11-28 10:00:00 UTC);
     let p = record("k-1", at);
-    store.insert_payout(&p).await.unwrap();
+    store.insert_payout(&p, "test").await.unwrap();
     assert_eq!(store.payout(&p.id).await.unwrap().unwrap(), p);
     assert_eq!(
         store
@@ -73,7 +73,7 @@ async fn payouts_round_trip_and_keys_are_unique() {
         p
     );
     assert!(matches!(
-        store.insert_payout(&record("k-1", at)).await,
+        store.insert_payout(&record("k-1", at), "test").await,
         Err(StoreError::Conflict { .. })
     ));
     assert_eq!(p.status(), PayoutStatus::Creating);
@@ -85,13 +85,13 @@ async fn writes_are_guarded_and_a_final_write_enqueues_its_event_atomically() {
     let store = open(dir.path()).await;
     let at = datetime!(2026-11-28 10:00:00 UTC);
     let p = record("k-2", at);
-    store.insert_payout(&p).await.unwrap();
+    store.insert_payout(&p, "test").await.unwrap();
 
     let mut sent = p.clone();
     sent.state = PayoutState::Sent;
     sent.gateway_payout_id = Some(GatewayPaymentId::new(100_000_007).unwrap());
     sent.gateway_status = Some(PaymentStatus::Wait);
-    assert!(store.update_payout(&mut sent, None).await.unwrap());
+    assert!(store.update_payout(&mut sent, None, None).await.unwrap());
     assert_eq!(sent.version, 1);
     assert_eq!(
         store.payout_counts_by_status().await.unwrap(),
@@ -109,8 +109,30 @@ async fn writes_are_guarded_and_a_final_write_enqueues_its_event_atomically() {
         livemode: false,
         at,
     };
-    assert!(!store.update_payout(&mut stale, Some(&event)).await.unwrap());
+    let change = |source: &str, r: &PayoutRecord| crate::store::PayoutChange {
+        at,
+        source: source.to_owned(),
+        state: r.state,
+        status: r.status(),
+        gateway_status: r.gateway_status,
+        detail: None,
+    };
+    let polled = change("poll", &stale);
+    assert!(
+        !store
+            .update_payout(&mut stale, Some(&event), Some(&polled))
+            .await
+            .unwrap()
+    );
     assert_eq!(store.pending_event_count().await.unwrap(), 0);
+    // Its history entry did not land either; the creation's did.
+    let history = store.payout_history(&p.id).await.unwrap();
+    assert_eq!(history.len(), 1);
+    assert_eq!(
+        (history[0].source.as_str(), history[0].detail.as_deref()),
+        ("created", Some("test"))
+    );
+    assert_eq!(history[0].status, PayoutStatus::Creating);
 
     let mut paid = sent.clone();
     paid.gateway_status = Some(PaymentStatus::Paid);
@@ -120,7 +142,13 @@ async fn writes_are_guarded_and_a_final_write_enqueues_its_event_atomically() {
         kind: EventKind::PayoutPaid,
         ..event
     };
-    assert!(store.update_payout(&mut paid, Some(&event)).await.unwrap());
+    let notified = change("notification", &paid);
+    assert!(
+        store
+            .update_payout(&mut paid, Some(&event), Some(&notified))
+            .await
+            .unwrap()
+    );
     assert_eq!(store.pending_event_count().await.unwrap(), 1);
     let read = store
         .payout_by_gateway_id(GatewayPaymentId::new(100_000_007).unwrap())
@@ -130,6 +158,20 @@ async fn writes_are_guarded_and_a_final_write_enqueues_its_event_atomically() {
     assert_eq!(read, paid);
     assert_eq!(read.status(), PayoutStatus::Paid);
     assert!(store.payouts_due(at, 10).await.unwrap().is_empty());
+    let sources: Vec<(String, PayoutStatus)> = store
+        .payout_history(&p.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|h| (h.source, h.status))
+        .collect();
+    assert_eq!(
+        sources,
+        [
+            ("created".to_owned(), PayoutStatus::Creating),
+            ("notification".to_owned(), PayoutStatus::Paid)
+        ]
+    );
 }
 
 #[tokio::test]
@@ -142,7 +184,7 @@ async fn lists_are_newest_first_and_due_checks_follow_the_schedule() {
     let mut c = record("c", t0 + time::Duration::seconds(2));
     c.next_check_at = None;
     for p in [&a, &b, &c] {
-        store.insert_payout(p).await.unwrap();
+        store.insert_payout(p, "test").await.unwrap();
     }
     let ids = |v: Vec<PayoutRecord>| v.into_iter().map(|p| p.id).collect::<Vec<_>>();
     assert_eq!(
@@ -184,12 +226,12 @@ async fn an_unresolved_payout_keeps_its_first_not_found_time_and_counts_as_unkno
     let store = open(dir.path()).await;
     let at = datetime!(2026-11-28 10:00:00 UTC);
     let p = record("k-u", at);
-    store.insert_payout(&p).await.unwrap();
+    store.insert_payout(&p, "test").await.unwrap();
     let mut unsure = p.clone();
     unsure.state = PayoutState::Unresolved;
     unsure.sends = 2;
     unsure.first_not_found_at = Some(at + time::Duration::seconds(1));
-    assert!(store.update_payout(&mut unsure, None).await.unwrap());
+    assert!(store.update_payout(&mut unsure, None, None).await.unwrap());
     let read = store.payout(&p.id).await.unwrap().unwrap();
     assert_eq!(read, unsure);
     assert_eq!(read.status(), PayoutStatus::Unknown);
