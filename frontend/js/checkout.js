@@ -133,8 +133,10 @@ let sheet = null;
 
 function paint(root, build) {
   try {
-    sheet ??= new CSSStyleSheet();
-    sheet.replaceSync(SHEET_CSS);
+    if (!sheet) {
+      sheet = new CSSStyleSheet();
+      sheet.replaceSync(SHEET_CSS);
+    }
     root.adoptedStyleSheets = [sheet];
   } catch (_) {
     // No constructed stylesheets (old Safari): the text still shows, unstyled.
@@ -170,17 +172,23 @@ const TEXT = {
 // of its own (as the widget's `akc-hosted` root).
 const box = (options, more) => ["s", options.mode === "hosted" ? "h" : "", more].filter(Boolean).join(" ");
 
+// The amount as the widget writes it (shared::display::amount_display): `1 500 ₽`, `1 500,50 ₽`
+// (ru: narrow no-break spaces, a no-break space before ₽) or `₽1,500.50` (en); kopecks only
+// when there are any. Not `Intl.NumberFormat`: its first use loads the locale's data, the
+// longest task of this module under the phone profile (README, "The widget on the wire").
+function money(amount, en) {
+  const [int, frac = ""] = String(amount).split(".");
+  const kopecks = `${frac}00`.slice(0, 2);
+  const grouped = int.replace(/\B(?=(\d{3})+$)/g, en ? "," : "\u202f");
+  if (en) return kopecks === "00" ? `₽${grouped}` : `₽${grouped}.${kopecks}`;
+  return kopecks === "00" ? `${grouped}\u00a0₽` : `${grouped},${kopecks}\u00a0₽`;
+}
+
 function skeleton(root, options, view) {
   const locale = options.locale;
   const t = TEXT[lang(locale || (view && view.locale))];
   paint(root, () => {
-    const amount = view
-      ? new Intl.NumberFormat(lang(locale || view.locale) === "en" ? "en-US" : "ru-RU", {
-          style: "currency",
-          currency: "RUB",
-          minimumFractionDigits: Number(view.amount) % 1 ? 2 : 0,
-        }).format(Number(view.amount))
-      : "";
+    const amount = view ? money(view.amount, lang(locale || view.locale) === "en") : "";
     const rows = (view ? view.methods : [1, 2]).map(() => el("div", { class: "b", "aria-hidden": "true" }));
     return el(
       "div",

@@ -272,6 +272,54 @@ async fn sandbox_lets_a_loopback_shop_embed_without_configuration() {
     w.browser.close().await;
 }
 
+/// While the wasm is still downloading (a slow link), the embed's skeleton shows the shop and
+/// the amount written exactly as the widget then writes it: the swap changes no glyph.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_embed_skeleton_writes_the_amount_as_the_widget_does() {
+    let w = world(false).await;
+    let (_, token) = w.server.create_session(&["card_transfer", "sbp"], "ru");
+    w.browser.cdp("Network.enable", json!({})).await;
+    // About 3 s for the wasm (119 KB brotli), a moment for the session view.
+    let slow = json!({"offline": false, "latency": 20, "downloadThroughput": 40_000, "uploadThroughput": 40_000});
+    w.browser
+        .cdp("Network.emulateNetworkConditions", slow)
+        .await;
+    w.browser
+        .goto(&format!("{}/embed?token={token}&locale=ru", w.shop.origin))
+        .await;
+    let read = "const h = document.querySelector('[data-alikassa-checkout]'); \
+                const r = h && h.shadowRoot; \
+                const s = r && r.querySelector('[data-testid=skeleton] .t'); \
+                const t = r && r.querySelector('[data-testid=total]'); \
+                return {skeleton: s ? s.textContent : null, widget: t ? t.textContent : null};";
+    let deadline = Instant::now() + WAIT;
+    let skeleton = loop {
+        let seen = w.browser.js(read, vec![]).await;
+        assert!(
+            seen["widget"].is_null(),
+            "the widget mounted before the skeleton showed the amount: {seen}"
+        );
+        if let Some(text) = seen["skeleton"].as_str().filter(|t| !t.is_empty()) {
+            break text.to_owned();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no amount in the skeleton: {seen}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert_eq!(skeleton, "1\u{202f}500\u{a0}₽");
+    w.browser
+        .cdp(
+            "Network.emulateNetworkConditions",
+            json!({"offline": false, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1}),
+        )
+        .await;
+    w.browser.wait_for("total").await;
+    assert_eq!(w.browser.text("total").await.unwrap(), skeleton);
+    w.browser.close().await;
+}
+
 /// One way loading fails on a shop page: what the buyer reads, what the sandbox tells the
 /// developer, and whether "retry" (offered only where it can help) brings the widget back once
 /// the fault is gone. In `page` and `hint`, `{shop}` is the shop's loopback origin, `{foreign}`
