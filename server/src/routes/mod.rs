@@ -51,7 +51,7 @@ use layers::RateLimiter;
 /// times (each `from_fn_with_state` layer, the `State` extractor), and one counter to bump
 /// costs less than one per service — on the load figures the per-field clones of the
 /// services' handles were over a tenth of a status poll's CPU.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct AppState(Arc<Shared>);
 
 impl AppState {
